@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class SocialConfig(AppConfig):
+    name = "backend.social"
+    label = "social"
+    verbose_name = "Social accounts"
+
+    def ready(self) -> None:
+        from .platforms import load_all
+
+        load_all()

@@ -1,0 +1,10 @@
+"""Platform adapters. Each module registers one `SocialMediaService` in the registry."""
+
+PLATFORM_MODULES = ["sandbox"]
+
+
+def load_all() -> None:
+    from importlib import import_module
+
+    for name in PLATFORM_MODULES:
+        import_module(f"{__name__}.{name}")

@@ -1,0 +1,20 @@
+"""Settings for the test suite: eager Celery, fast hashing, media in a temporary folder.
+
+`DATABASE_URL` and `CELERY_BROKER_URL` still apply, so the same suite runs on the embedded
+defaults and on PostgreSQL + Redis.
+"""
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("POSTLOOM_VAR_DIR", tempfile.mkdtemp(prefix="postloom-test-var-"))
+
+from .settings import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="postloom-test-media-"))
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+FIELD_ENCRYPTION_KEYS = ["sDXYZaYoa2nIrrbzB0G1EOOWSRgGPiXG3gbDg-pzBgA="]
+PUBLISH_RETRY_BACKOFF_SECONDS = 30.0
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min", "ai_burst": "1000/min"}}  # noqa: F405
