@@ -32,3 +32,60 @@ class Requirements:
         data = asdict(self)
         data["image_formats"] = list(self.image_formats)
         return data
+
+
+MB = 1024 * 1024
+
+SANDBOX = Requirements(
+    caption_max=5000,
+    media_max=10,
+    image_formats=("JPEG", "PNG", "GIF", "WEBP"),
+    max_image_bytes=20 * MB,
+)
+FACEBOOK = Requirements(
+    caption_max=63206,
+    media_max=10,
+    image_formats=("JPEG", "PNG", "GIF", "TIFF", "HEIF", "WEBP"),
+    max_image_bytes=4 * MB,
+)
+INSTAGRAM = Requirements(
+    caption_max=2200,
+    hashtag_max=30,
+    mention_max=20,
+    media_required=True,
+    media_max=10,
+    image_formats=("JPEG",),
+    aspect_ratio_min=4 / 5,
+    aspect_ratio_max=1.91,
+    max_image_bytes=8 * MB,
+    min_width=320,
+    max_width=1440,
+    daily_post_limit=50,
+)
+LINKEDIN = Requirements(
+    caption_max=3000,
+    image_formats=("JPEG", "PNG", "GIF"),
+    max_pixels=36_152_319,
+    media_max=9,
+)
+TWITTER = Requirements(
+    caption_max=280,
+    caption_counting="twitter",
+    media_max=4,
+    image_formats=("JPEG", "PNG", "GIF", "WEBP"),
+    max_image_bytes=5 * MB,
+)
+TIKTOK = Requirements(
+    caption_max=4000,
+    media_required=True,
+    media_max=35,
+    image_formats=("JPEG", "WEBP"),
+    max_image_bytes=20 * MB,
+    max_width=1080,
+    max_height=1920,
+)
+WHATSAPP = Requirements(
+    caption_max=1024,
+    image_formats=("JPEG", "PNG"),
+    max_image_bytes=5 * MB,
+)

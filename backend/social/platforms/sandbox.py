@@ -1,0 +1,66 @@
+"""The sandbox platform: needs no credentials, records every publication in the database.
+
+It behaves like a real platform from the publisher's point of view (it returns an external id and
+a permalink) and can be told to fail: a caption containing `[sandbox:fail-transient]`,
+`[sandbox:fail-permanent]`, `[sandbox:fail-rate-limited]`, `[sandbox:fail-auth]` or
+`[sandbox:fail-unconfirmed]` fails that way, for demos and tests.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+
+from . import requirements
+from .base import ErrorKind, Metrics, PublishError, PublishRequest, PublishResult, SocialMediaService, Credentials
+from .registry import register
+
+FAILURE_MARKERS = {
+    "[sandbox:fail-transient]": (ErrorKind.TRANSIENT, "sandbox_transient", "The sandbox failed transiently, as asked."),
+    "[sandbox:fail-permanent]": (ErrorKind.PERMANENT, "sandbox_permanent", "The sandbox rejected the post, as asked."),
+    "[sandbox:fail-rate-limited]": (ErrorKind.RATE_LIMITED, "sandbox_rate_limited", "The sandbox rate-limited the post, as asked."),
+    "[sandbox:fail-auth]": (ErrorKind.AUTH, "sandbox_auth", "The sandbox rejected the token, as asked."),
+    "[sandbox:fail-unconfirmed]": (ErrorKind.UNCONFIRMED, "sandbox_unconfirmed", "The sandbox did not confirm the post, as asked."),
+}
+
+
+@register
+class SandboxService(SocialMediaService):
+    platform = "sandbox"
+    name = "Sandbox"
+    requirements = requirements.SANDBOX
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        from ..models import SandboxPublication
+
+        for marker, (kind, code, message) in FAILURE_MARKERS.items():
+            if marker in request.text:
+                raise PublishError(kind, message, code=code, retry_after=1.0 if kind == ErrorKind.RATE_LIMITED else None)
+        publication = SandboxPublication.objects.create(
+            post_id=request.post_id,
+            social_account_id=request.credentials.account_id,
+            caption=request.text,
+            media=[item.url for item in request.media],
+        )
+        return PublishResult(
+            external_id=publication.external_id,
+            permalink=f"{settings.PUBLIC_BASE_URL}/api/social/sandbox/publications/{publication.pk}/",
+        )
+
+    def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
+        from ..models import SandboxPublication
+
+        publication = SandboxPublication.objects.filter(external_id=external_id).first()
+        if publication is None:
+            raise PublishError(ErrorKind.PERMANENT, "No such sandbox publication.", code="not_found")
+        # Deterministic figures that grow with the publication's age, so refreshes show change.
+        from django.utils import timezone
+
+        hours = int((timezone.now() - publication.published_at).total_seconds() // 3600)
+        seed = publication.pk
+        return Metrics(
+            likes=seed % 7 + hours,
+            comments=seed % 3 + hours // 4,
+            shares=seed % 2 + hours // 8,
+            views=10 * (seed % 11 + 1) + 5 * hours,
+            reach=8 * (seed % 11 + 1) + 4 * hours,
+            impressions=12 * (seed % 11 + 1) + 6 * hours,
+        )
