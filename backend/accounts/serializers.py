@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from rest_framework import serializers
+
+from .models import Invite, Membership, Organization, Role, User
+
+
+def validate_timezone_name(value: str) -> str:
+    if value not in zoneinfo.available_timezones():
+        raise serializers.ValidationError(f"'{value}' is not an IANA time zone (e.g. Asia/Kolkata).")
+    return value
+
+
+class SignupInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    organization_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class OrganizationRef(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name"]
+
+
+class UserOutput(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "name"]
+
+
+class MembershipOfUserOutput(serializers.ModelSerializer):
+    organization = OrganizationRef()
+
+    class Meta:
+        model = Membership
+        fields = ["organization", "role"]
+
+
+class MeOutput(serializers.ModelSerializer):
+    memberships = MembershipOfUserOutput(many=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "date_joined", "memberships"]
+
+
+class SignupOutput(serializers.Serializer):
+    user = UserOutput()
+    organization = OrganizationRef()
+
+
+class LogoutInput(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone_name])
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "timezone", "plan", "role", "created_at"]
+        read_only_fields = ["id", "plan", "role", "created_at"]
+
+    def get_role(self, organization: Organization) -> str | None:
+        from backend.core.permissions import org_roles
+
+        request = self.context.get("request")
+        return org_roles(request.user).get(organization.pk) if request else None
+
+
+class MemberOutput(serializers.ModelSerializer):
+    user = UserOutput()
+
+    class Meta:
+        model = Membership
+        fields = ["user", "role", "created_at"]
+
+
+class MemberRoleInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InviteInput(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InviteOutput(serializers.ModelSerializer):
+    organization = OrganizationRef()
+
+    class Meta:
+        model = Invite
+        fields = ["id", "organization", "email", "role", "token", "created_at", "expires_at", "accepted_at"]
+
+
+class AcceptedInviteOutput(serializers.ModelSerializer):
+    organization = OrganizationRef()
+
+    class Meta:
+        model = Membership
+        fields = ["organization", "role"]

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from backend.core.idempotency import idempotent
+from backend.core.permissions import OrganizationRole
+
+from . import services
+from .models import MANAGER_ROLES, Membership, Organization, Role
+from .serializers import (
+    AcceptedInviteOutput,
+    InviteInput,
+    InviteOutput,
+    LogoutInput,
+    MemberOutput,
+    MemberRoleInput,
+    MeOutput,
+    OrganizationSerializer,
+    SignupInput,
+    SignupOutput,
+)
+
+
+class SignupView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=SignupInput, responses={201: SignupOutput}, tags=["auth"])
+    @idempotent
+    def post(self, request):
+        body = SignupInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        user, organization = services.user_signup(**body.validated_data)
+        return Response(SignupOutput({"user": user, "organization": organization}).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(TokenObtainPairView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class TokenRefresh(TokenRefreshView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=LogoutInput, responses={205: OpenApiResponse(description="The refresh token is revoked.")}, tags=["auth"])
+    def post(self, request):
+        body = LogoutInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            token = RefreshToken(body.validated_data["refresh"])
+            if str(token.get("user_id")) != str(request.user.pk):
+                raise TokenError("not yours")
+            token.blacklist()
+        except TokenError:
+            return Response(
+                {"refresh": ["This refresh token is invalid, expired or already revoked."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeOutput, tags=["auth"])
+    def get(self, request):
+        user = type(request.user).objects.prefetch_related("memberships__organization").get(pk=request.user.pk)
+        return Response(MeOutput(user).data)
+
+
+class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    queryset = Organization.objects.none()  # for the schema; requests use get_queryset
+    serializer_class = OrganizationSerializer
+    permission_classes = [IsAuthenticated, OrganizationRole]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filter_backends: list = []
+    # Role rules for members and invites live in the services (an admin cannot touch an owner...).
+    action_roles = {"partial_update": MANAGER_ROLES, "invites": MANAGER_ROLES, "member": tuple(Role.values)}
+
+    def get_queryset(self):
+        return Organization.objects.filter(memberships__user=self.request.user).order_by("id")
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        body = OrganizationSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        organization = services.organization_create(user=request.user, **body.validated_data)
+        return Response(OrganizationSerializer(organization, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        organization = self.get_object()
+        body = OrganizationSerializer(organization, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        organization = services.organization_update(organization=organization, by=request.user, **body.validated_data)
+        return Response(OrganizationSerializer(organization, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses=MemberOutput(many=True))
+    @action(detail=True, methods=["get"])
+    def members(self, request, pk=None):
+        organization = self.get_object()
+        members = Membership.objects.filter(organization=organization).select_related("user").order_by("id")
+        page = self.paginate_queryset(members)
+        return self.get_paginated_response(MemberOutput(page, many=True).data)
+
+    @extend_schema(request=MemberRoleInput, responses={200: MemberOutput, 204: None}, methods=["PATCH"])
+    @extend_schema(responses={204: None}, methods=["DELETE"])
+    @action(detail=True, methods=["patch", "delete"], url_path=r"members/(?P<user_id>\d+)")
+    def member(self, request, pk=None, user_id=None):
+        organization = self.get_object()
+        if request.method == "DELETE":
+            services.membership_remove(organization=organization, by=request.user, user_id=int(user_id))
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        body = MemberRoleInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        membership = services.membership_update(organization=organization, by=request.user, user_id=int(user_id), **body.validated_data)
+        return Response(MemberOutput(membership).data)
+
+    @extend_schema(request=InviteInput, responses={201: InviteOutput})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def invites(self, request, pk=None):
+        organization = self.get_object()
+        body = InviteInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        invite = services.invite_create(organization=organization, by=request.user, **body.validated_data)
+        return Response(InviteOutput(invite).data, status=status.HTTP_201_CREATED)
+
+
+class InviteAcceptView(APIView):
+    @extend_schema(request=None, responses={200: AcceptedInviteOutput}, tags=["organizations"])
+    def post(self, request, token: str):
+        membership = services.invite_accept(token=token, user=request.user)
+        return Response(AcceptedInviteOutput(membership).data)

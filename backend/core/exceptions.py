@@ -1,0 +1,53 @@
+"""Error shapes of the contract: 400 `{"field": [...]}` or `{"detail", "code"}` for the rest."""
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class Conflict(APIException):
+    """A state-machine conflict (e.g. cancelling a posted post)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This action conflicts with the current state."
+    default_code = "conflict"
+
+
+class Unprocessable(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request cannot be processed."
+    default_code = "unprocessable"
+
+
+class ServiceUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is temporarily unavailable."
+    default_code = "service_unavailable"
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ValidationError):
+        if isinstance(response.data, list):
+            response.data = {"non_field_errors": response.data}
+        return response
+    if isinstance(response.data, dict) and "detail" in response.data:
+        detail = response.data["detail"]
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        response.data = {**response.data, "detail": str(detail), "code": str(code)}
+    return response
+
+
+def error_response(*, detail: str, code: str, status_code: int, **extra) -> Response:
+    return Response({"detail": detail, "code": code, **extra}, status=status_code)

@@ -1,0 +1,96 @@
+"""`Idempotency-Key` on create requests.
+
+The same key from the same user within 24 hours returns the first response and creates nothing
+new; the same key with a different body is a 422. The record is written in the same transaction
+as whatever the request creates, so a concurrent retry waits for the first request and then
+replays its response (the unique constraint settles the race). Error responses are not kept: a
+client may correct its request and send it again with the same key.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import wraps
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from .exceptions import Unprocessable
+from .models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+
+
+def _fingerprint(request) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.path}\n".encode())
+    data = request.data
+    if hasattr(data, "lists"):
+        items = {key: values for key, values in data.lists()}
+    else:
+        items = data
+    canonical = {}
+    if isinstance(items, dict):
+        for key, value in items.items():
+            canonical[key] = value
+    else:
+        canonical["_body"] = items
+    for key, upload in getattr(request, "FILES", {}).items():
+        file_digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            file_digest.update(chunk)
+        upload.seek(0)
+        canonical[key] = f"file:{upload.size}:{file_digest.hexdigest()}"
+    digest.update(json.dumps(canonical, sort_keys=True, cls=JSONEncoder, default=str).encode())
+    return digest.hexdigest()
+
+
+def idempotent(view_method):
+    """Decorate a view method that creates something."""
+
+    @wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get(HEADER, "").strip()
+        if not key:
+            return view_method(self, request, *args, **kwargs)
+        if len(key) > 255:
+            raise ValidationError({HEADER: ["The Idempotency-Key header can have at most 255 characters."]})
+        user = request.user if request.user.is_authenticated else None
+        fingerprint = _fingerprint(request)
+        with transaction.atomic():
+            cutoff = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
+            IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=cutoff).delete()
+            record, created = IdempotencyRecord.objects.get_or_create(
+                user=user,
+                key=key,
+                defaults={"method": request.method, "path": request.path[:500], "request_hash": fingerprint},
+            )
+            if not created:
+                if record.request_hash != fingerprint:
+                    raise Unprocessable(
+                        detail="This Idempotency-Key was already used with a different request.",
+                        code="idempotency_key_reused",
+                    )
+                response = Response(record.response_body, status=record.response_status)
+                response["Idempotent-Replayed"] = "true"
+                return response
+            response = view_method(self, request, *args, **kwargs)
+            if 200 <= response.status_code < 300:
+                record.response_status = response.status_code
+                record.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+                record.save(update_fields=["response_status", "response_body"])
+            else:
+                transaction.set_rollback(True)
+            return response
+
+    return wrapper
+
+
+def idempotency_purge() -> int:
+    cutoff = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

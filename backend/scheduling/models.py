@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+def _default_max_retries() -> int:
+    return settings.PUBLISH_MAX_RETRIES
+
+
+class ScheduledPost(models.Model):
+    """One post for one social account at one time. Its status moves only through `transition`."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PENDING = "pending", "Pending approval"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHING = "publishing", "Publishing"
+        POSTED = "posted", "Posted"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="posts")
+    social_account = models.ForeignKey("social.SocialAccount", on_delete=models.PROTECT, related_name="posts")
+    platform = models.CharField(max_length=32, db_index=True)
+    caption = models.TextField(blank=True)
+    hashtags = models.JSONField(default=list, blank=True)
+    asset = models.ForeignKey("assets.MediaAsset", on_delete=models.PROTECT, null=True, blank=True, related_name="posts")
+    scheduled_time = models.DateTimeField(db_index=True)
+    timezone = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
+    retry_count = models.PositiveIntegerField(default=0)
+    max_retries = models.PositiveIntegerField(default=_default_max_retries)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    external_post_id = models.CharField(max_length=255, blank=True)
+    permalink = models.URLField(max_length=500, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    group_id = models.UUIDField(null=True, blank=True, db_index=True)
+
+    # Publishing machinery (not part of the API): when the post is next due (scheduled_time, or
+    # later after a retry backoff), when it was last handed to a worker, when a worker claimed it,
+    # and the adapter's checkpoint (e.g. an Instagram container id) kept across attempts.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    publish_state = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["scheduled_time", "id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="post_due_idx")]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} ({self.platform}, {self.status})"
+
+
+class PublishAttempt(models.Model):
+    """One try at publishing a post, written before the platform is called."""
+
+    class Outcome(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        SUCCESS = "success", "Success"
+        TRANSIENT = "transient", "Transient error"
+        RATE_LIMITED = "rate_limited", "Rate limited"
+        AUTH = "auth", "Authentication error"
+        PERMANENT = "permanent", "Permanent error"
+        UNCONFIRMED = "unconfirmed", "Outcome unknown"
+
+    post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="attempts")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.IN_PROGRESS)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.pk} of post {self.post_id}: {self.outcome}"
+
+
+class SchedulerHeartbeat(models.Model):
+    """When beat's publishing task last drained the due posts (one row)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    last_drained_at = models.DateTimeField()
+    last_processed = models.PositiveIntegerField(default=0)

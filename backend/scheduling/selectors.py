@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+
+from backend.accounts.models import Organization, User
+
+from .models import ScheduledPost
+
+Status = ScheduledPost.Status
+
+
+def posts_visible_to(user: User) -> QuerySet[ScheduledPost]:
+    return ScheduledPost.objects.filter(organization__memberships__user=user)
+
+
+def post_analytics(
+    *, user: User, date_from: date, date_to: date, platform: str | None = None, organization: Organization | None = None
+) -> dict:
+    """Figures for the posts scheduled between two dates (UTC, both inclusive).
+
+    Rates are over finished posts: success = posted / (posted + failed).
+    """
+    start = datetime.combine(date_from, time.min, tzinfo=dt_timezone.utc)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=dt_timezone.utc)
+    posts = posts_visible_to(user).filter(scheduled_time__gte=start, scheduled_time__lt=end)
+    if platform:
+        posts = posts.filter(platform=platform)
+    if organization is not None:
+        posts = posts.filter(organization=organization)
+
+    by_status = {status: 0 for status in Status.values}
+    for row in posts.values("status").annotate(n=Count("id")):
+        by_status[row["status"]] = row["n"]
+    by_platform = {
+        row["platform"]: {"total": row["total"], "posted": row["posted"], "failed": row["failed"]}
+        for row in posts.values("platform")
+        .annotate(total=Count("id"), posted=Count("id", filter=Q(status=Status.POSTED)), failed=Count("id", filter=Q(status=Status.FAILED)))
+        .order_by("platform")
+    }
+    per_day = {
+        row["day"]: row
+        for row in posts.annotate(day=TruncDate("scheduled_time", tzinfo=dt_timezone.utc))
+        .values("day")
+        .annotate(posted=Count("id", filter=Q(status=Status.POSTED)), failed=Count("id", filter=Q(status=Status.FAILED)))
+    }
+    daily = []
+    day = date_from
+    while day <= date_to:
+        row = per_day.get(day, {})
+        daily.append({"date": day, "posted": row.get("posted", 0), "failed": row.get("failed", 0)})
+        day += timedelta(days=1)
+
+    posted, failed = by_status[Status.POSTED], by_status[Status.FAILED]
+    finished = posted + failed
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "total_posts": sum(by_status.values()),
+        "by_status": by_status,
+        "by_platform": by_platform,
+        "success_rate": round(posted / finished, 4) if finished else 0.0,
+        "failure_rate": round(failed / finished, 4) if finished else 0.0,
+        "daily": daily,
+    }

@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import datetime
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from backend.accounts.fields import MemberOrganizationField
+from backend.accounts.serializers import validate_timezone_name
+from backend.assets.models import MediaAsset
+from backend.social.models import SocialAccount
+
+from .models import PublishAttempt, ScheduledPost
+
+HASHTAG_BODY = re.compile(r"^[^\W_]?[\w\u0900-\u0dff]*$", re.UNICODE)
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    """A date-time that keeps a missing offset visible, so the post's timezone can decide it."""
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        return value if timezone.is_naive(value) else value.astimezone(zoneinfo.ZoneInfo("UTC"))
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class MemberObjectField(serializers.PrimaryKeyRelatedField):
+    """A primary key limited to objects of the caller's organizations."""
+
+    def __init__(self, *, model, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None or not request.user.is_authenticated:
+            return self.model.objects.none()
+        return self.model.objects.filter(organization__memberships__user=request.user)
+
+
+def normalise_hashtag(value: str) -> str:
+    tag = value.strip().lstrip("#")
+    if not tag or not HASHTAG_BODY.match(tag):
+        raise serializers.ValidationError(f"'{value}' is not a hashtag: use letters, digits or _ with no spaces.")
+    return f"#{tag}"
+
+
+class HashtagsField(serializers.ListField):
+    child = serializers.CharField(max_length=100)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 60)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        tags = super().to_internal_value(data)
+        seen: dict[str, str] = {}
+        for tag in tags:
+            normalised = normalise_hashtag(tag)
+            seen.setdefault(normalised.lower(), normalised)
+        return list(seen.values())
+
+
+class ScheduleTimeMixin:
+    """Interprets `scheduled_time` with `timezone` and requires it to be in the future."""
+
+    def validate_timezone(self, value: str) -> str:
+        return validate_timezone_name(value) if value else value
+
+    def resolve_scheduled_time(self, data: dict, *, fallback_timezone: str = "") -> dict:
+        when = data.get("scheduled_time")
+        if when is None:
+            return data
+        name = data.get("timezone") or fallback_timezone
+        if timezone.is_naive(when):
+            if not name:
+                raise serializers.ValidationError(
+                    {"scheduled_time": ["This time has no UTC offset: add one (e.g. +05:30) or give a timezone."]}
+                )
+            when = when.replace(tzinfo=zoneinfo.ZoneInfo(name))
+        when = when.astimezone(zoneinfo.ZoneInfo("UTC"))
+        if when <= timezone.now():
+            raise serializers.ValidationError({"scheduled_time": ["The scheduled time must be in the future."]})
+        data["scheduled_time"] = when
+        return data
+
+
+class PostInput(ScheduleTimeMixin, serializers.Serializer):
+    organization = MemberOrganizationField(required=False)
+    social_account = MemberObjectField(model=SocialAccount)
+    caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=70000, trim_whitespace=False)
+    hashtags = HashtagsField(required=False, default=list)
+    asset_id = MemberObjectField(model=MediaAsset, required=False, allow_null=True, default=None)
+    scheduled_time = LocalDateTimeField()
+    timezone = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    status = serializers.ChoiceField(choices=[("draft", "Draft")], required=False, help_text="Only `draft` may be given.")
+    max_retries = serializers.IntegerField(required=False, min_value=0, max_value=10)
+    metadata = serializers.DictField(required=False, default=dict)
+
+    def validate(self, data):
+        return self.resolve_scheduled_time(data)
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        return {
+            "organization": data.pop("organization", None),
+            "social_account": data.pop("social_account"),
+            "asset": data.pop("asset_id"),
+            "timezone_name": data.pop("timezone"),
+            "draft": data.pop("status", None) == "draft",
+            **data,
+        }
+
+
+class PostUpdateInput(ScheduleTimeMixin, serializers.Serializer):
+    social_account = MemberObjectField(model=SocialAccount)
+    caption = serializers.CharField(allow_blank=True, max_length=70000, trim_whitespace=False)
+    hashtags = HashtagsField()
+    asset_id = MemberObjectField(model=MediaAsset, allow_null=True)
+    scheduled_time = LocalDateTimeField()
+    timezone = serializers.CharField(allow_blank=True, max_length=64)
+    max_retries = serializers.IntegerField(min_value=0, max_value=10)
+    metadata = serializers.DictField()
+
+    def __init__(self, *args, post: ScheduledPost | None = None, **kwargs):
+        self.post = post
+        super().__init__(*args, **kwargs)
+        if not self.partial:  # PUT: the essentials must be given, the rest keeps its defaults
+            for name in ("hashtags", "asset_id", "timezone", "max_retries", "metadata"):
+                self.fields[name].required = False
+
+    def validate(self, data):
+        return self.resolve_scheduled_time(data, fallback_timezone=self.post.timezone if self.post else "")
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        if "asset_id" in data:
+            data["asset"] = data.pop("asset_id")
+        return data
+
+
+class BulkPostInput(ScheduleTimeMixin, serializers.Serializer):
+    social_accounts = serializers.ListField(child=MemberObjectField(model=SocialAccount), min_length=1, max_length=20)
+    caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=70000, trim_whitespace=False)
+    hashtags = HashtagsField(required=False, default=list)
+    asset_id = MemberObjectField(model=MediaAsset, required=False, allow_null=True, default=None)
+    scheduled_time = LocalDateTimeField()
+    timezone = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+
+    def validate(self, data):
+        return self.resolve_scheduled_time(data)
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        return {"asset": data.pop("asset_id"), "timezone_name": data.pop("timezone"), **data}
+
+
+class PostOutput(serializers.ModelSerializer):
+    asset_url = serializers.SerializerMethodField()
+    asset_id = serializers.PrimaryKeyRelatedField(source="asset", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ScheduledPost
+        fields = [
+            "id", "organization", "social_account", "platform", "caption", "hashtags", "asset_id", "asset_url",
+            "scheduled_time", "timezone", "status", "retry_count", "max_retries", "error_message",
+            "external_post_id", "permalink", "posted_at", "created_by", "approved_by", "created_at", "updated_at",
+            "metadata", "group_id",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_asset_url(self, post: ScheduledPost) -> str | None:
+        return post.asset.url if post.asset_id else None
+
+
+class BulkPostOutput(serializers.Serializer):
+    group_id = serializers.UUIDField()
+    posts = PostOutput(many=True)
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class RetryInput(ScheduleTimeMixin, serializers.Serializer):
+    scheduled_time = LocalDateTimeField(required=False)
+    timezone = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+
+    def validate(self, data):
+        return self.resolve_scheduled_time(data)
+
+
+class AttemptOutput(serializers.ModelSerializer):
+    class Meta:
+        model = PublishAttempt
+        fields = ["id", "started_at", "finished_at", "outcome", "error_code", "error_message"]
+
+
+class DrainOutput(serializers.Serializer):
+    processed = serializers.IntegerField()
+    posted = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class AnalyticsInput(serializers.Serializer):
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    platform = serializers.CharField(required=False, max_length=32)
+    organization = MemberOrganizationField(required=False)
+
+    def validate(self, data):
+        today = timezone.now().date()
+        data.setdefault("date_to", today)
+        data.setdefault("date_from", data["date_to"] - timezone.timedelta(days=29))
+        if data["date_from"] > data["date_to"]:
+            raise serializers.ValidationError({"date_from": ["date_from must not be after date_to."]})
+        if (data["date_to"] - data["date_from"]).days > 366:
+            raise serializers.ValidationError({"date_to": ["The range can span at most 366 days."]})
+        return data
+
+
+class PlatformFiguresOutput(serializers.Serializer):
+    total = serializers.IntegerField()
+    posted = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class DailyFiguresOutput(serializers.Serializer):
+    date = serializers.DateField()
+    posted = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class AnalyticsOutput(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    total_posts = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    by_platform = serializers.DictField(child=PlatformFiguresOutput())
+    success_rate = serializers.FloatField(help_text="posted / (posted + failed), 0 when nothing finished")
+    failure_rate = serializers.FloatField(help_text="failed / (posted + failed), 0 when nothing finished")
+    daily = DailyFiguresOutput(many=True)

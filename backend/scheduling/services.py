@@ -1,0 +1,234 @@
+"""Writes on scheduled posts. Every status change goes through `transitions.transition`."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from backend.accounts.models import MANAGER_ROLES, WRITER_ROLES, Organization, User
+from backend.assets.models import MediaAsset
+from backend.core.permissions import org_roles, require_role
+from backend.social.models import SocialAccount
+
+from .models import ScheduledPost
+from .transitions import EDITABLE_STATUSES, PUBLISH_NOW_STATUSES, InvalidTransition, Status, transition
+
+# Fields a client may change on an editable post.
+EDITABLE_FIELDS = ("social_account", "caption", "hashtags", "asset", "scheduled_time", "timezone", "max_retries", "metadata")
+
+
+def _check_targets(*, organization: Organization | None, social_account: SocialAccount, asset: MediaAsset | None) -> Organization:
+    if organization is not None and social_account.organization_id != organization.pk:
+        raise ValidationError({"social_account": ["This account belongs to another organization."]})
+    if social_account.status != SocialAccount.Status.ACTIVE:
+        raise ValidationError(
+            {"social_account": [f"The {social_account.platform} account {social_account.handle} is {social_account.get_status_display().lower()}."]}
+        )
+    if asset is not None and asset.organization_id != social_account.organization_id:
+        raise ValidationError({"asset_id": ["This media belongs to another organization."]})
+    return social_account.organization
+
+
+def _check_content(*, social_account: SocialAccount, caption: str, hashtags: list[str], asset: MediaAsset | None) -> None:
+    if not caption.strip() and not hashtags and asset is None:
+        raise ValidationError({"caption": ["A post needs a caption, hashtags or an image."]})
+    from backend.social.checks import post_content_check
+
+    post_content_check(platform=social_account.platform, caption=caption, hashtags=hashtags, asset=asset)
+
+
+def _initial_status(*, user: User, organization: Organization, draft: bool) -> str:
+    if draft:
+        return Status.DRAFT
+    return Status.SCHEDULED if org_roles(user).get(organization.pk) in MANAGER_ROLES else Status.PENDING
+
+
+@transaction.atomic
+def post_create(
+    *,
+    by: User,
+    social_account: SocialAccount,
+    scheduled_time: datetime,
+    caption: str = "",
+    hashtags: list[str] | None = None,
+    asset: MediaAsset | None = None,
+    timezone_name: str = "",
+    organization: Organization | None = None,
+    draft: bool = False,
+    max_retries: int | None = None,
+    metadata: dict[str, Any] | None = None,
+    group_id: uuid.UUID | None = None,
+) -> ScheduledPost:
+    hashtags = hashtags or []
+    organization = _check_targets(organization=organization, social_account=social_account, asset=asset)
+    require_role(by, organization.pk, WRITER_ROLES, action="create posts")
+    _check_content(social_account=social_account, caption=caption, hashtags=hashtags, asset=asset)
+    status = _initial_status(user=by, organization=organization, draft=draft)
+    post = ScheduledPost(
+        organization=organization,
+        social_account=social_account,
+        platform=social_account.platform,
+        caption=caption,
+        hashtags=hashtags,
+        asset=asset,
+        scheduled_time=scheduled_time,
+        next_attempt_at=scheduled_time,
+        timezone=timezone_name,
+        status=status,
+        created_by=by,
+        approved_by=by if status == Status.SCHEDULED else None,
+        metadata=metadata or {},
+        group_id=group_id,
+    )
+    if max_retries is not None:
+        post.max_retries = max_retries
+    post.save()
+    return post
+
+
+@transaction.atomic
+def post_bulk_create(*, by: User, social_accounts: list[SocialAccount], **fields) -> tuple[uuid.UUID, list[ScheduledPost]]:
+    """The same post for several accounts: all are created, or none."""
+    if len({account.pk for account in social_accounts}) != len(social_accounts):
+        raise ValidationError({"social_accounts": ["Each account may appear only once."]})
+    group_id = uuid.uuid4()
+    posts = []
+    for index, account in enumerate(social_accounts):
+        try:
+            posts.append(post_create(by=by, social_account=account, group_id=group_id, **fields))
+        except ValidationError as exc:
+            raise ValidationError({"social_accounts": {str(index): exc.detail}}) from None
+    return group_id, posts
+
+
+def _lock(post: ScheduledPost) -> ScheduledPost:
+    return ScheduledPost.objects.select_for_update().select_related("social_account", "asset").get(pk=post.pk)
+
+
+@transaction.atomic
+def post_update(*, post: ScheduledPost, by: User, **changes) -> ScheduledPost:
+    post = _lock(post)
+    require_role(by, post.organization_id, WRITER_ROLES, action="edit posts")
+    if post.status not in EDITABLE_STATUSES:
+        raise InvalidTransition(current=post.status, to=post.status, detail=f"A {post.status} post can no longer be edited.")
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(post, name, value)
+    _check_targets(organization=post.organization, social_account=post.social_account, asset=post.asset)
+    _check_content(social_account=post.social_account, caption=post.caption, hashtags=post.hashtags, asset=post.asset)
+    post.platform = post.social_account.platform
+    if "scheduled_time" in changes:
+        post.next_attempt_at = post.scheduled_time
+        post.dispatched_at = None
+    if post.status == Status.SCHEDULED and org_roles(by).get(post.organization_id) not in MANAGER_ROLES:
+        transition(post, to=Status.PENDING)  # an editor's change needs approval again
+        post.approved_by = None
+    post.save()
+    return post
+
+
+@transaction.atomic
+def post_cancel(*, post: ScheduledPost, by: User, reason: str = "") -> ScheduledPost:
+    post = _lock(post)
+    require_role(by, post.organization_id, WRITER_ROLES, action="cancel posts")
+    transition(post, to=Status.CANCELLED)
+    post.error_code = "cancelled"
+    post.error_message = reason or f"Cancelled by {by.email}."
+    post.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+    return post
+
+
+@transaction.atomic
+def post_submit(*, post: ScheduledPost, by: User) -> ScheduledPost:
+    """A draft goes for approval (editors) or straight to the schedule (owners and admins)."""
+    post = _lock(post)
+    require_role(by, post.organization_id, WRITER_ROLES, action="submit posts")
+    if post.status != Status.DRAFT:
+        raise InvalidTransition(current=post.status, to=Status.PENDING, detail="Only a draft can be submitted.")
+    if post.scheduled_time <= timezone.now():
+        raise ValidationError({"scheduled_time": ["The scheduled time has passed: choose a time in the future first."]})
+    target = _initial_status(user=by, organization=post.organization, draft=False)
+    transition(post, to=target)
+    post.approved_by = by if target == Status.SCHEDULED else None
+    post.next_attempt_at = post.scheduled_time
+    post.save(update_fields=["status", "approved_by", "next_attempt_at", "updated_at"])
+    return post
+
+
+@transaction.atomic
+def post_approve(*, post: ScheduledPost, by: User) -> ScheduledPost:
+    post = _lock(post)
+    require_role(by, post.organization_id, MANAGER_ROLES, action="approve posts")
+    if post.status != Status.PENDING:
+        raise InvalidTransition(current=post.status, to=Status.SCHEDULED, detail=f"Only a pending post can be approved; this one is {post.status}.")
+    transition(post, to=Status.SCHEDULED)
+    post.approved_by = by
+    post.next_attempt_at = max(post.scheduled_time, timezone.now())
+    post.dispatched_at = None
+    post.save(update_fields=["status", "approved_by", "next_attempt_at", "dispatched_at", "updated_at"])
+    return post
+
+
+@transaction.atomic
+def post_retry(*, post: ScheduledPost, by: User, scheduled_time: datetime | None = None) -> ScheduledPost:
+    post = _lock(post)
+    require_role(by, post.organization_id, MANAGER_ROLES, action="retry posts")
+    if post.status != Status.FAILED:
+        raise InvalidTransition(current=post.status, to=Status.SCHEDULED, detail=f"Only a failed post can be retried; this one is {post.status}.")
+    if post.social_account.status != SocialAccount.Status.ACTIVE:
+        raise ValidationError({"social_account": ["Reconnect the account before retrying."]})
+    transition(post, to=Status.SCHEDULED)
+    post.scheduled_time = scheduled_time or timezone.now() + timedelta(minutes=1)
+    _reset_for_publishing(post, by=by)
+    post.save()
+    return post
+
+
+@transaction.atomic
+def post_publish_now(*, post: ScheduledPost, by: User) -> ScheduledPost:
+    from .tasks import publish_post
+
+    post = _lock(post)
+    require_role(by, post.organization_id, MANAGER_ROLES, action="publish posts")
+    if post.status not in PUBLISH_NOW_STATUSES:
+        raise InvalidTransition(current=post.status, to=Status.SCHEDULED, detail=f"A {post.status} post cannot be published now.")
+    if post.social_account.status != SocialAccount.Status.ACTIVE:
+        raise ValidationError({"social_account": ["Reconnect the account before publishing."]})
+    if post.status != Status.SCHEDULED:
+        transition(post, to=Status.SCHEDULED)
+    post.scheduled_time = timezone.now()
+    _reset_for_publishing(post, by=by)
+    post.dispatched_at = post.scheduled_time
+    post.save()
+    transaction.on_commit(lambda: publish_post.delay(post.pk))
+    return post
+
+
+def _reset_for_publishing(post: ScheduledPost, *, by: User) -> None:
+    post.next_attempt_at = post.scheduled_time
+    post.dispatched_at = None
+    post.retry_count = 0
+    post.error_code = ""
+    post.error_message = ""
+    post.approved_by = post.approved_by or by
+
+
+@transaction.atomic
+def posts_cancel_for_account(*, account: SocialAccount, reason: str) -> int:
+    """Cancel every post of a disconnected account that was still to be published."""
+    cancelled = 0
+    for post in ScheduledPost.objects.select_for_update().filter(
+        social_account=account, status__in=(Status.DRAFT, Status.PENDING, Status.SCHEDULED, Status.FAILED)
+    ):
+        transition(post, to=Status.CANCELLED)
+        post.error_code = "account_disconnected"
+        post.error_message = reason
+        post.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+        cancelled += 1
+    return cancelled

@@ -1,0 +1,72 @@
+"""The post state machine: the only place a post's status changes.
+
+    draft ─► pending ─► scheduled ─► publishing ─► posted
+      │         │          ▲  │           │
+      │         └──────────┘  │           ├─► failed ─► scheduled (retry)
+      └────────────────────────┘           └─► scheduled (automatic retry after a transient error)
+    cancelled from draft, pending, scheduled and failed.
+
+`scheduled → pending` happens when an editor changes an approved post: it needs approval again.
+"""
+from __future__ import annotations
+
+from django.utils import timezone
+
+from backend.core.exceptions import Conflict
+
+from .models import ScheduledPost
+
+Status = ScheduledPost.Status
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.DRAFT: frozenset({Status.PENDING, Status.SCHEDULED, Status.CANCELLED}),
+    Status.PENDING: frozenset({Status.SCHEDULED, Status.CANCELLED}),
+    Status.SCHEDULED: frozenset({Status.PUBLISHING, Status.PENDING, Status.CANCELLED}),
+    Status.PUBLISHING: frozenset({Status.POSTED, Status.FAILED, Status.SCHEDULED}),
+    Status.FAILED: frozenset({Status.SCHEDULED, Status.CANCELLED}),
+    Status.POSTED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+
+EDITABLE_STATUSES = (Status.DRAFT, Status.PENDING, Status.SCHEDULED, Status.FAILED)
+CANCELLABLE_STATUSES = tuple(status for status, targets in TRANSITIONS.items() if Status.CANCELLED in targets)
+PUBLISH_NOW_STATUSES = (Status.PENDING, Status.SCHEDULED, Status.FAILED)
+FINAL_STATUSES = (Status.POSTED, Status.CANCELLED)
+
+
+class InvalidTransition(Conflict):
+    default_code = "invalid_transition"
+
+    def __init__(self, *, current: str, to: str, detail: str | None = None) -> None:
+        super().__init__(
+            detail=detail or f"A {current} post cannot become {to}.",
+            code="invalid_transition",
+        )
+        self.current = current
+        self.to = to
+
+
+def can_transition(current: str, to: str) -> bool:
+    return to in TRANSITIONS.get(current, frozenset())
+
+
+def transition(post: ScheduledPost, *, to: str) -> None:
+    """Move a loaded (and locked) post to `to`, or raise InvalidTransition (a 409)."""
+    if not can_transition(post.status, to):
+        raise InvalidTransition(current=post.status, to=to)
+    post.status = to
+
+
+def transition_where(*, post_id: int, current: str, to: str, where: dict | None = None, **fields) -> bool:
+    """Compare-and-swap: move the post from `current` to `to` only if it is still `current`.
+
+    Holds on SQLite too, where row locks do nothing: of two workers racing for one post, exactly
+    one update matches. `where` adds conditions; `fields` are set with the status. Returns whether
+    this caller won.
+    """
+    if not can_transition(current, to):
+        raise InvalidTransition(current=current, to=to)
+    updated = ScheduledPost.objects.filter(pk=post_id, status=current, **(where or {})).update(
+        status=to, updated_at=timezone.now(), **fields
+    )
+    return updated == 1

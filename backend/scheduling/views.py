@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from backend.accounts.models import MANAGER_ROLES
+from backend.core.idempotency import idempotent
+from backend.core.permissions import OrganizationRole, org_roles
+
+from . import services
+from .models import ScheduledPost
+from .publishing import due_posts, posts_publish_due_now
+from .selectors import post_analytics, posts_visible_to
+from .serializers import (
+    AnalyticsInput,
+    AnalyticsOutput,
+    AttemptOutput,
+    BulkPostInput,
+    BulkPostOutput,
+    CancelInput,
+    DrainOutput,
+    PostInput,
+    PostOutput,
+    PostUpdateInput,
+    RetryInput,
+)
+
+
+class PostFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ScheduledPost.Status.choices)
+    scheduled_after = django_filters.IsoDateTimeFilter(field_name="scheduled_time", lookup_expr="gte")
+    scheduled_before = django_filters.IsoDateTimeFilter(field_name="scheduled_time", lookup_expr="lte")
+
+    class Meta:
+        model = ScheduledPost
+        fields = ["status", "platform", "social_account", "organization", "group_id"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List scheduled posts"),
+    retrieve=extend_schema(summary="A scheduled post"),
+    destroy=extend_schema(summary="Cancel a post (it is kept as cancelled)", responses={204: None}),
+)
+class ScheduledPostViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin, viewsets.GenericViewSet,
+):
+    queryset = ScheduledPost.objects.none()  # for the schema; requests use get_queryset
+    serializer_class = PostOutput
+    permission_classes = [OrganizationRole]
+    filterset_class = PostFilter
+    search_fields = ["caption"]
+    ordering_fields = ["scheduled_time", "created_at", "status"]
+    ordering = ["scheduled_time", "id"]
+    action_roles = {"approve": MANAGER_ROLES, "publish_now": MANAGER_ROLES, "retry": MANAGER_ROLES}
+
+    def get_queryset(self):
+        return posts_visible_to(self.request.user).select_related("asset")
+
+    @extend_schema(request=PostInput, responses={201: PostOutput})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        body = PostInput(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        post = services.post_create(by=request.user, **body.service_kwargs())
+        return Response(PostOutput(post).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PostUpdateInput, responses={200: PostOutput})
+    def update(self, request, *args, **kwargs):
+        post = self.get_object()
+        body = PostUpdateInput(data=request.data, partial=kwargs.get("partial", False), post=post, context={"request": request})
+        body.is_valid(raise_exception=True)
+        post = services.post_update(post=post, by=request.user, **body.service_kwargs())
+        return Response(PostOutput(post).data)
+
+    @extend_schema(request=PostUpdateInput, responses={200: PostOutput})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        services.post_cancel(post=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=BulkPostInput, responses={201: BulkPostOutput})
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def bulk(self, request):
+        body = BulkPostInput(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        group_id, posts = services.post_bulk_create(by=request.user, **body.service_kwargs())
+        return Response(BulkPostOutput({"group_id": group_id, "posts": posts}).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CancelInput, responses={200: PostOutput})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        body = CancelInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        post = services.post_cancel(post=self.get_object(), by=request.user, **body.validated_data)
+        return Response(PostOutput(post).data)
+
+    @extend_schema(request=RetryInput, responses={200: PostOutput})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        body = RetryInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        post = services.post_retry(post=self.get_object(), by=request.user, scheduled_time=body.validated_data.get("scheduled_time"))
+        return Response(PostOutput(post).data)
+
+    @extend_schema(request=None, responses={200: PostOutput})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        post = services.post_approve(post=self.get_object(), by=request.user)
+        return Response(PostOutput(post).data)
+
+    @extend_schema(request=None, responses={200: PostOutput}, summary="Submit a draft (for approval when an editor submits)")
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        post = services.post_submit(post=self.get_object(), by=request.user)
+        return Response(PostOutput(post).data)
+
+    @extend_schema(request=None, responses={202: PostOutput})
+    @action(detail=True, methods=["post"])
+    def publish_now(self, request, pk=None):
+        post = services.post_publish_now(post=self.get_object(), by=request.user)
+        return Response(PostOutput(post).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={200: AttemptOutput(many=True)})
+    @action(detail=True, methods=["get"])
+    def attempts(self, request, pk=None):
+        post = self.get_object()
+        page = self.paginate_queryset(post.attempts.order_by("started_at", "id"))
+        return self.get_paginated_response(AttemptOutput(page, many=True).data)
+
+    @extend_schema(responses={200: PostOutput(many=True)})
+    @action(detail=False, methods=["get"])
+    def ready_to_post(self, request):
+        posts = self.filter_queryset(self.get_queryset()).filter(pk__in=due_posts().values("pk"))
+        page = self.paginate_queryset(posts)
+        return self.get_paginated_response(PostOutput(page, many=True).data)
+
+    @extend_schema(request=None, responses={200: DrainOutput})
+    @action(detail=False, methods=["post"])
+    def process_ready_posts(self, request):
+        managed = [org_id for org_id, role in org_roles(request.user).items() if role in MANAGER_ROLES]
+        if not managed:
+            raise PermissionDenied("Only owners and admins can publish posts.")
+        result = posts_publish_due_now(organization_ids=managed)
+        return Response(DrainOutput(result).data)
+
+    @extend_schema(parameters=[AnalyticsInput], responses={200: AnalyticsOutput})
+    @action(detail=False, methods=["get"])
+    def analytics(self, request):
+        query = AnalyticsInput(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        return Response(AnalyticsOutput(post_analytics(user=request.user, **query.validated_data)).data)

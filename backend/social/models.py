@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from backend.core.fields import EncryptedTextField
+
+
+class SocialAccount(models.Model):
+    """A connected account on one platform, owned by an organization.
+
+    Tokens are encrypted at rest and never leave the server through the API.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="social_accounts")
+    platform = models.CharField(max_length=32, db_index=True)
+    handle = models.CharField(max_length=255)
+    external_id = models.CharField(max_length=255, blank=True)
+    access_token = EncryptedTextField(blank=True, default="")
+    refresh_token = EncryptedTextField(blank=True, default="")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.TextField(blank=True)
+    # Platform-specific, non-secret settings (e.g. WhatsApp phone_number_id and recipients).
+    metadata = models.JSONField(default=dict, blank=True)
+    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["organization", "platform"])]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.handle}"
+
+
+def _sandbox_external_id() -> str:
+    return f"sbx_{uuid.uuid4().hex}"
+
+
+class SandboxPublication(models.Model):
+    """What the sandbox platform received: one row per successful publish."""
+
+    post = models.ForeignKey("scheduling.ScheduledPost", on_delete=models.SET_NULL, null=True, related_name="sandbox_publications")
+    social_account = models.ForeignKey(SocialAccount, on_delete=models.SET_NULL, null=True, related_name="sandbox_publications")
+    caption = models.TextField(blank=True)
+    media = models.JSONField(default=list, blank=True)
+    external_id = models.CharField(max_length=64, unique=True, default=_sandbox_external_id)
+    published_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.external_id

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from backend.accounts.fields import MemberOrganizationField
+
+from .models import SandboxPublication, SocialAccount
+from .platforms.registry import platform_choices
+
+
+class PlatformField(serializers.ChoiceField):
+    """One of the registered platforms (the registry is complete once the apps are loaded)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=platform_choices(), **kwargs)
+
+
+class SocialAccountOutput(serializers.ModelSerializer):
+    has_refresh_token = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SocialAccount
+        fields = [
+            "id", "organization", "platform", "handle", "external_id", "status", "status_reason",
+            "expires_at", "has_refresh_token", "metadata", "created_at", "updated_at", "disconnected_at",
+        ]
+
+    def get_has_refresh_token(self, account: SocialAccount) -> bool:
+        return bool(account.refresh_token)
+
+
+class SocialAccountInput(serializers.Serializer):
+    organization = MemberOrganizationField()
+    platform = PlatformField()
+    handle = serializers.CharField(max_length=255)
+    access_token = serializers.CharField(write_only=True, required=False, allow_blank=True, default="", max_length=4096)
+    refresh_token = serializers.CharField(write_only=True, required=False, allow_blank=True, default="", max_length=4096)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    external_id = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    metadata = serializers.DictField(required=False, default=dict)
+
+    def validate(self, data):
+        if data["platform"] != "sandbox" and not data["access_token"]:
+            raise serializers.ValidationError({"access_token": ["An access token is required for this platform."]})
+        return data
+
+
+class PlatformOutput(serializers.Serializer):
+    platform = serializers.CharField()
+    name = serializers.CharField()
+    caption_max = serializers.IntegerField()
+    caption_counting = serializers.CharField()
+    hashtag_max = serializers.IntegerField(allow_null=True)
+    mention_max = serializers.IntegerField(allow_null=True)
+    media_required = serializers.BooleanField()
+    media_max = serializers.IntegerField()
+    image_formats = serializers.ListField(child=serializers.CharField())
+    aspect_ratio_min = serializers.FloatField(allow_null=True)
+    aspect_ratio_max = serializers.FloatField(allow_null=True)
+    max_image_bytes = serializers.IntegerField(allow_null=True)
+    min_width = serializers.IntegerField(allow_null=True)
+    max_width = serializers.IntegerField(allow_null=True)
+    max_height = serializers.IntegerField(allow_null=True)
+    max_pixels = serializers.IntegerField(allow_null=True)
+    daily_post_limit = serializers.IntegerField(allow_null=True)
+
+
+class SandboxPublicationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = SandboxPublication
+        fields = ["id", "post", "social_account", "caption", "media", "external_id", "published_at"]

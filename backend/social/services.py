@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.accounts.models import MANAGER_ROLES, Organization, User
+from backend.core.permissions import require_role
+
+from .models import SocialAccount
+from .platforms.base import Credentials
+
+
+@transaction.atomic
+def social_account_connect(
+    *,
+    organization: Organization,
+    by: User,
+    platform: str,
+    handle: str,
+    access_token: str = "",
+    refresh_token: str = "",
+    expires_at: datetime | None = None,
+    external_id: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> SocialAccount:
+    """Connect an account with tokens the caller already holds (manual connection)."""
+    require_role(by, organization.pk, MANAGER_ROLES, action="connect social accounts")
+    return SocialAccount.objects.create(
+        organization=organization,
+        platform=platform,
+        handle=handle,
+        external_id=external_id,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        expires_at=expires_at,
+        metadata=metadata or {},
+        connected_by=by,
+    )
+
+
+@transaction.atomic
+def social_account_disconnect(*, account: SocialAccount, by: User) -> SocialAccount:
+    """Disconnect: forget the tokens, keep the history, cancel what was still to be published."""
+    from backend.scheduling.services import posts_cancel_for_account
+
+    require_role(by, account.organization_id, MANAGER_ROLES, action="disconnect social accounts")
+    account = SocialAccount.objects.select_for_update().get(pk=account.pk)
+    if account.status == SocialAccount.Status.DISCONNECTED:
+        return account
+    account.status = SocialAccount.Status.DISCONNECTED
+    account.status_reason = f"Disconnected by {by.email}."
+    account.access_token = ""
+    account.refresh_token = ""
+    account.disconnected_at = timezone.now()
+    account.save(update_fields=["status", "status_reason", "access_token", "refresh_token", "disconnected_at", "updated_at"])
+    posts_cancel_for_account(account=account, reason=f"The {account.platform} account {account.handle} was disconnected.")
+    return account
+
+
+def credentials_for(account: SocialAccount) -> Credentials:
+    return Credentials(
+        account_id=account.pk,
+        handle=account.handle,
+        external_id=account.external_id,
+        access_token=account.access_token,
+        refresh_token=account.refresh_token,
+        expires_at=account.expires_at,
+        metadata=dict(account.metadata),
+    )

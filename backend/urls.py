@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from backend.accounts.views import InviteAcceptView, LogoutView, MeView, OrganizationViewSet, SignupView, TokenRefresh, TokenView
+from backend.assets.views import MediaAssetViewSet
+from backend.core.views import HealthView
+from backend.scheduling.views import ScheduledPostViewSet
+from backend.social.views import PlatformListView, SandboxPublicationViewSet, SocialAccountViewSet
+
+router = DefaultRouter()
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("social/accounts", SocialAccountViewSet, basename="social-account")
+router.register("social/sandbox/publications", SandboxPublicationViewSet, basename="sandbox-publication")
+router.register("schedule", ScheduledPostViewSet, basename="schedule")
+router.register("media", MediaAssetViewSet, basename="media")
+
+api = [
+    path("auth/signup/", SignupView.as_view(), name="signup"),
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/token/refresh/", TokenRefresh.as_view(), name="token-refresh"),
+    path("auth/logout/", LogoutView.as_view(), name="logout"),
+    path("auth/me/", MeView.as_view(), name="me"),
+    path("invites/<str:token>/accept/", InviteAcceptView.as_view(), name="invite-accept"),
+    path("social/platforms/", PlatformListView.as_view(), name="platforms"),
+    path("health/", HealthView.as_view(), name="health"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api)),
+]
+
+if settings.SERVE_MEDIA:
+    # Platforms such as Instagram fetch media from a public URL; behind a proxy, serve MEDIA_ROOT there.
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
