@@ -85,7 +85,7 @@ class MeView(APIView):
 class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     queryset = Organization.objects.none()  # for the schema; requests use get_queryset
     serializer_class = OrganizationSerializer
-    permission_classes = [IsAuthenticated, OrganizationRole]
+    permission_classes = [OrganizationRole]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filter_backends: list = []
     # Role rules for members and invites live in the services (an admin cannot touch an owner...).

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 
 from backend.accounts.models import MANAGER_ROLES, WRITER_ROLES, Membership
 
@@ -31,7 +31,7 @@ def require_role(user, organization_id: int, roles: Iterable[str], *, action: st
         raise PermissionDenied(f"Your role in this organization does not allow you to {action}.")
 
 
-class OrganizationRole(BasePermission):
+class OrganizationRole(IsAuthenticated):
     """Object-level role check: members read; `view.write_roles` (per action) change.
 
     The queryset is already scoped to the caller's organizations, so an object outside them is a
