@@ -322,9 +322,9 @@ def _normalise_mode(image: Image.Image) -> Image.Image:
     """RGB, RGBA, L or LA; alpha kept only if some pixel is actually transparent."""
     mode = image.mode
     if mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
-        # 16-bit greyscale: scale to 8 bits (a plain convert would clip everything above 255).
-        top = image.getextrema()[1] or 1
-        image = image.convert("F").point(lambda v: v * (255.0 / top if top > 255 else 1.0))
+        # 16-bit greyscale: 0-65535 down to 0-255 (a plain convert would clip above 255).
+        sixteen_bit = mode.startswith("I;16") or image.getextrema()[1] > 255
+        image = image.convert("F").point(lambda v: v / 257.0 if sixteen_bit else v)
         image = image.convert("L")
     elif mode == "1":
         image = image.convert("L")

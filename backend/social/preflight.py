@@ -101,7 +101,10 @@ def preflight(
 
     fixed = None
     if fix and image is not None and image_problems and fixable:
-        fixed = fit_image(requirements=requirements, image=image, fit=fit)
+        try:
+            fixed = fit_image(requirements=requirements, image=image, fit=fit)
+        except (ImageRejected, ValueError):
+            fixed = None  # the problems above still say what is wrong
     return PreflightResult(ok=not problems, problems=problems, fixed_image=fixed)
 
 
