@@ -27,6 +27,8 @@ class Requirements:
     max_height: int | None = None
     max_pixels: int | None = None
     daily_post_limit: int | None = None
+    # How messages name the platform ("Instagram accepts captions of at most ...").
+    name: str = ""
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -37,18 +39,21 @@ class Requirements:
 MB = 1024 * 1024
 
 SANDBOX = Requirements(
+    name="Sandbox",
     caption_max=5000,
     media_max=10,
     image_formats=("JPEG", "PNG", "GIF", "WEBP"),
     max_image_bytes=20 * MB,
 )
 FACEBOOK = Requirements(
+    name="Facebook",
     caption_max=63206,
     media_max=10,
     image_formats=("JPEG", "PNG", "GIF", "TIFF", "HEIF", "WEBP"),
-    max_image_bytes=4 * MB,
+    max_image_bytes=4 * MB - 1,  # "Photos < 4 MB"
 )
 INSTAGRAM = Requirements(
+    name="Instagram",
     caption_max=2200,
     hashtag_max=30,
     mention_max=20,
@@ -63,12 +68,14 @@ INSTAGRAM = Requirements(
     daily_post_limit=50,
 )
 LINKEDIN = Requirements(
+    name="LinkedIn",
     caption_max=3000,
     image_formats=("JPEG", "PNG", "GIF"),
-    max_pixels=36_152_319,
+    max_pixels=36_152_319,  # "< 36,152,320 pixels"
     media_max=9,
 )
 TWITTER = Requirements(
+    name="X",
     caption_max=280,
     caption_counting="twitter",
     media_max=4,
@@ -76,7 +83,9 @@ TWITTER = Requirements(
     max_image_bytes=5 * MB,
 )
 TIKTOK = Requirements(
+    name="TikTok",
     caption_max=4000,
+    caption_counting="utf16",  # TikTok counts the description in UTF-16 units
     media_required=True,
     media_max=35,
     image_formats=("JPEG", "WEBP"),
@@ -85,6 +94,7 @@ TIKTOK = Requirements(
     max_height=1920,
 )
 WHATSAPP = Requirements(
+    name="WhatsApp",
     caption_max=1024,
     image_formats=("JPEG", "PNG"),
     max_image_bytes=5 * MB,

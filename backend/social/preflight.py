@@ -1,0 +1,228 @@
+"""Would a platform accept this post? Checks a caption and an image against `Requirements`.
+
+The result means exactly this:
+- `ok` is True when the post *as given* (this caption, these hashtags, this image, unchanged)
+  would be accepted. Any problem makes it False, including problems a fix would remove.
+- `fixed_image`, when present, is a rendition of the image that passes every image rule: use it
+  instead of the original and the image problems go away. It is produced only when `fix` is True
+  and every image problem can be fixed (format, byte size, aspect ratio, dimensions, pixels).
+  An unreadable image, or one too large to decode safely, has no fix.
+- Caption problems (length, hashtags, mentions) are never fixed: the text is the shop's words,
+  and truncating it silently could cut a price or a call to action. They keep `ok` False.
+
+Caption rules apply to the text the platform receives: the caption followed by the hashtags not
+already in it (`text.compose`). Hashtags and mentions are counted in that text, every
+occurrence. Image rules use the upright (EXIF-oriented) dimensions.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .imaging import (
+    FORMAT_NAMES,
+    FitMode,
+    FixedImage,
+    ImageInfo,
+    ImageRejected,
+    dimension_problems,
+    fit_image,
+    inspect_image,
+    is_heif,
+)
+from .platforms.requirements import MB, Requirements
+from .text import caption_length, compose, find_hashtags, find_mentions
+
+__all__ = ["FixedImage", "PreflightResult", "Problem", "fit_image", "preflight"]
+
+# Image problems fit_image removes.
+FIXABLE_CODES = frozenset({
+    "unsupported_format",
+    "image_too_large",
+    "aspect_ratio_out_of_range",
+    "image_too_narrow",
+    "image_too_wide",
+    "image_too_tall",
+    "too_many_pixels",
+})
+
+COUNTING_NOTES = {
+    "twitter": " (links count as 23, emoji and CJK characters as 2)",
+    "utf16": " (most emoji count as 2)",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    field: str  # "caption", "hashtags" or "image"
+
+
+@dataclass
+class PreflightResult:
+    ok: bool
+    problems: list[Problem] = field(default_factory=list)
+    fixed_image: FixedImage | None = None
+
+    @property
+    def codes(self) -> list[str]:
+        return [problem.code for problem in self.problems]
+
+
+def preflight(
+    *,
+    requirements: Requirements,
+    caption: str,
+    hashtags: Sequence[str] = (),
+    image: bytes | None = None,
+    fix: bool = True,
+    fit: FitMode = "pad",
+) -> PreflightResult:
+    """Check a post against a platform's requirements; see the module docstring for the result."""
+    problems = _caption_problems(requirements, caption, list(hashtags))
+    image_problems: list[Problem] = []
+    fixable = False
+    if image is None:
+        if requirements.media_required:
+            image_problems.append(Problem(
+                "media_required",
+                f"{_label(requirements)} does not take text-only posts: add an image.",
+                "image",
+            ))
+        elif not compose(caption, list(hashtags)).strip():
+            problems.append(Problem(
+                "empty_post", "There is nothing to post: add a caption or an image.", "caption",
+            ))
+    else:
+        image_problems, fixable = _image_problems(requirements, image)
+    problems.extend(image_problems)
+
+    fixed = None
+    if fix and image is not None and image_problems and fixable:
+        try:
+            fixed = fit_image(requirements=requirements, image=image, fit=fit)
+        except (ImageRejected, ValueError):
+            fixed = None  # the problems above still say what is wrong
+    return PreflightResult(ok=not problems, problems=problems, fixed_image=fixed)
+
+
+def _caption_problems(req: Requirements, caption: str, hashtags: list[str]) -> list[Problem]:
+    text = compose(caption, hashtags)
+    problems = []
+    length = caption_length(text, req.caption_counting)
+    if length > req.caption_max:
+        with_tags = " with its hashtags" if text != caption else ""
+        problems.append(Problem(
+            "caption_too_long",
+            f"{_label(req)} accepts captions of at most {req.caption_max:,} characters"
+            f"{COUNTING_NOTES.get(req.caption_counting, '')}; this one has {length:,}"
+            f"{with_tags}.",
+            "caption",
+        ))
+    tags = find_hashtags(text)
+    if req.hashtag_max is not None and len(tags) > req.hashtag_max:
+        problems.append(Problem(
+            "too_many_hashtags",
+            f"{_label(req)} allows at most {req.hashtag_max:,} hashtags per post; this one has "
+            f"{len(tags):,}.",
+            "hashtags",
+        ))
+    mentions = find_mentions(text)
+    if req.mention_max is not None and len(mentions) > req.mention_max:
+        problems.append(Problem(
+            "too_many_mentions",
+            f"{_label(req)} allows at most {req.mention_max:,} @mentions per post; this one has "
+            f"{len(mentions):,}.",
+            "caption",
+        ))
+    return problems
+
+
+def _image_problems(req: Requirements, data: bytes) -> tuple[list[Problem], bool]:
+    """The image's problems, and whether fit_image can fix all of them."""
+    problems = []
+    label = _label(req)
+    if req.max_image_bytes is not None and len(data) > req.max_image_bytes:
+        problems.append(Problem(
+            "image_too_large",
+            f"{label} accepts images up to {_size(req.max_image_bytes)}; this one is "
+            f"{_size(len(data), than=req.max_image_bytes)}.",
+            "image",
+        ))
+    if is_heif(data=data) and "HEIF" in req.image_formats:
+        # The platform takes HEIF, but Postloom cannot decode it: its byte size is all that can
+        # be checked (no platform taking HEIF has dimension rules), and there is no fix.
+        return problems, False
+    try:
+        info = inspect_image(data=data)
+    except ImageRejected as exc:
+        return [*problems, Problem(exc.code, exc.message, "image")], False
+
+    if info.format not in req.image_formats:
+        problems.append(Problem(
+            "unsupported_format",
+            f"{label} accepts {_formats(req.image_formats)} images"
+            f"{' only' if len(req.image_formats) == 1 else ''}; this one is "
+            f"{FORMAT_NAMES.get(info.format, info.format)}.",
+            "image",
+        ))
+    for code in dimension_problems(requirements=req, width=info.width, height=info.height):
+        problems.append(Problem(code, _dimension_message(code, req, info), "image"))
+    return problems, all(problem.code in FIXABLE_CODES for problem in problems)
+
+
+def _dimension_message(code: str, req: Requirements, info: ImageInfo) -> str:
+    label, w, h = _label(req), info.width, info.height
+    if code == "aspect_ratio_out_of_range":
+        low = _ratio(req.aspect_ratio_min) if req.aspect_ratio_min is not None else None
+        high = _ratio(req.aspect_ratio_max) if req.aspect_ratio_max is not None else None
+        if low and high:
+            rule = f"accepts images from {low} (tall) to {high} (wide)"
+        elif low:
+            rule = f"accepts images no taller than {low}"
+        else:
+            rule = f"accepts images no wider than {high}"
+        return f"{label} {rule}; this one is {w:,} × {h:,} ({w / h:.2f}:1)."
+    if code == "image_too_narrow":
+        return (f"{label} needs images at least {req.min_width:,} pixels wide; this one is "
+                f"{w:,}.")
+    if code == "image_too_wide":
+        return f"{label} accepts images at most {req.max_width:,} pixels wide; this one is {w:,}."
+    if code == "image_too_tall":
+        return (f"{label} accepts images at most {req.max_height:,} pixels tall; this one is "
+                f"{h:,}.")
+    if code == "too_many_pixels":
+        return (f"{label} accepts images of at most {req.max_pixels:,} pixels; this one has "
+                f"{w * h:,} ({w:,} × {h:,}).")
+    raise ValueError(f"Unknown dimension problem: {code}")
+
+
+def _label(req: Requirements) -> str:
+    return req.name or "This platform"
+
+
+def _formats(formats: Sequence[str]) -> str:
+    names = [FORMAT_NAMES.get(fmt, fmt) for fmt in formats]
+    if len(names) == 1:
+        return f"{names[0]}"
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _ratio(value: float) -> str:
+    """4/5 -> "4:5", 1.91 -> "1.91:1"."""
+    simple = Fraction(value).limit_denominator(10)
+    if abs(float(simple) - value) < 1e-9:
+        return f"{simple.numerator}:{simple.denominator}"
+    return f"{value:g}:1"
+
+
+def _size(n_bytes: int, *, than: int | None = None) -> str:
+    """Megabytes with one decimal; exact bytes when rounding would hide the difference."""
+    text = f"{n_bytes / MB:.1f} MB"
+    if than is not None and text == f"{than / MB:.1f} MB":
+        return f"{n_bytes:,} bytes (the limit is {than:,})"
+    if n_bytes % MB in (0, MB - 1):
+        return f"{round(n_bytes / MB)} MB"
+    return text
