@@ -17,6 +17,7 @@ class MediaAsset(models.Model):
     class Source(models.TextChoices):
         UPLOAD = "upload", "Upload"
         POSTER = "poster", "Generated poster"
+        FITTED = "fitted", "Fitted for a platform"
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="media_assets")
     file = models.FileField(upload_to=asset_upload_to, max_length=255)

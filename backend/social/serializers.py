@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from backend.accounts.fields import MemberOrganizationField
+from backend.assets.serializers import MediaAssetOutput
 
 from .models import SandboxPublication, SocialAccount
 from .platforms.registry import platform_choices
@@ -63,6 +64,32 @@ class PlatformOutput(serializers.Serializer):
     max_height = serializers.IntegerField(allow_null=True)
     max_pixels = serializers.IntegerField(allow_null=True)
     daily_post_limit = serializers.IntegerField(allow_null=True)
+
+
+class PreflightInput(serializers.Serializer):
+    platform = PlatformField()
+    caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=70000, trim_whitespace=False)
+    hashtags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list, max_length=60)
+    asset = serializers.FileField(required=False, help_text="An image to check (multipart).")
+    asset_id = serializers.IntegerField(required=False, help_text="Or a media asset of your organizations.")
+    organization = MemberOrganizationField(required=False, help_text="Where to keep the fixed image of an uploaded file.")
+
+    def validate(self, data):
+        if "asset" in data and "asset_id" in data:
+            raise serializers.ValidationError({"asset": ["Send either a file or an asset_id, not both."]})
+        return data
+
+
+class ProblemOutput(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField()
+
+
+class PreflightOutput(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="Would the platform accept the post exactly as given?")
+    problems = ProblemOutput(many=True)
+    fixed_asset = MediaAssetOutput(required=False, allow_null=True, help_text="A rendition of the image that passes the image rules, saved in the media library.")
 
 
 class SandboxPublicationOutput(serializers.ModelSerializer):

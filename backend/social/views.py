@@ -1,17 +1,29 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
 from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.models import WRITER_ROLES, Organization
+from backend.assets.models import MediaAsset
 from backend.core.idempotency import idempotent
-from backend.core.permissions import OrganizationRole
+from backend.core.permissions import OrganizationRole, org_roles
 
 from . import services
 from .models import SandboxPublication, SocialAccount
 from .platforms.registry import all_services
-from .serializers import PlatformOutput, SandboxPublicationOutput, SocialAccountInput, SocialAccountOutput
+from .checks import asset_bytes, preflight_run
+from .serializers import (
+    PlatformOutput,
+    PreflightInput,
+    PreflightOutput,
+    SandboxPublicationOutput,
+    SocialAccountInput,
+    SocialAccountOutput,
+)
 
 
 class PlatformListView(APIView):
@@ -56,3 +68,28 @@ class SandboxPublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     def get_queryset(self):
         return SandboxPublication.objects.filter(social_account__organization__memberships__user=self.request.user)
+
+
+class PreflightView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(request={"application/json": PreflightInput, "multipart/form-data": PreflightInput}, responses=PreflightOutput, tags=["social"])
+    def post(self, request):
+        body = PreflightInput(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        organization, image = data.get("organization"), None
+        if "asset_id" in data:
+            asset = get_object_or_404(MediaAsset.objects.filter(organization__memberships__user=request.user), pk=data["asset_id"])
+            organization, image = asset.organization, asset_bytes(asset)
+        elif "asset" in data:
+            image = data["asset"].read()
+            if organization is None and len(org_roles(request.user)) == 1:
+                organization = Organization.objects.get(pk=next(iter(org_roles(request.user))))
+        if organization is not None and org_roles(request.user).get(organization.pk) not in WRITER_ROLES:
+            organization = None  # viewers may check, but not add to the library
+        result, fixed = preflight_run(
+            platform=data["platform"], caption=data["caption"], hashtags=data["hashtags"], image=image,
+            organization=organization, by=request.user,
+        )
+        return Response(PreflightOutput({"ok": result.ok, "problems": result.problems, "fixed_asset": fixed}).data)
