@@ -106,7 +106,7 @@ def post_bulk_create(*, by: User, social_accounts: list[SocialAccount], **fields
 
 
 def _lock(post: ScheduledPost) -> ScheduledPost:
-    return ScheduledPost.objects.select_for_update().select_related("social_account", "asset").get(pk=post.pk)
+    return ScheduledPost.objects.select_for_update(of=("self",)).select_related("social_account", "asset").get(pk=post.pk)
 
 
 @transaction.atomic
