@@ -41,8 +41,9 @@ class TwitterService(HttpPlatformService):
         message = body.get("detail") or body.get("title") or ""
         if not message and isinstance(body.get("errors"), list) and body["errors"]:
             message = body["errors"][0].get("message", "")
-        if not message:
-            message = body.get("error_description") or body.get("error") or ""
+        if not message and isinstance(body.get("error"), str):
+            # The token endpoint answers RFC 6749 errors: the grant or client was refused.
+            return PublishError(ErrorKind.AUTH, body.get("error_description") or body["error"], code=body["error"])
         if not message:
             return None
         code = str(body.get("type") or body.get("error") or status)
