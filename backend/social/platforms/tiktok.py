@@ -40,6 +40,12 @@ TITLE_MAX = 90
 DESCRIPTION_MAX = 4000
 
 
+def title_of(text: str) -> str:
+    """The post title: the text's first non-empty line, cut to TikTok's 90 characters."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first[:TITLE_MAX]
+
+
 def envelope_error(body: Any) -> PublishError | None:
     """The PublishError an answer's `error` object stands for (None when its code is "ok")."""
     if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
