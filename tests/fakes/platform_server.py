@@ -4,7 +4,7 @@ Script replies per (method, path) with `reply(...)`; each request takes the next
 for its route and the last one repeats (so a status poll can be "IN_PROGRESS, IN_PROGRESS,
 FINISHED"). Every request is recorded (method, path, query, headers, body) so tests assert
 exactly what an adapter sent. A reply with `delay` sleeps before answering, to force a client
-read timeout. An unscripted route answers 404 with a JSON body naming it.
+read timeout; `drop` closes the connection without an answer. An unscripted route answers 404 with a JSON body naming it.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class Reply:
     body: Any = None  # dict/list → JSON; bytes/str → raw
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drop: bool = False  # close the connection without answering
 
 
 @dataclass
@@ -121,6 +122,9 @@ class FakePlatform:
                 reply = fake._next_reply(self.command, parts.path)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.drop:
+                    self.close_connection = True
+                    return
                 if isinstance(reply.body, (dict, list)):
                     payload = json.dumps(reply.body).encode()
                     content_type = "application/json"

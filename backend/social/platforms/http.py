@@ -221,23 +221,21 @@ class HttpPlatformService(SocialMediaService):
         body = decode_json(response, default=None)
         mapped = self.platform_error(status=response.status_code, body=body, headers=response.headers)
         status = response.status_code
+        message = mapped.message if mapped else f"HTTP {status}"
+        code = mapped.code if mapped else str(status)
+        retry_after = mapped.retry_after if mapped else None
         if status == 429:
-            retry_after = retry_after_from_headers(response.headers)
-            if retry_after is None and mapped is not None:
-                retry_after = mapped.retry_after
-            if retry_after is None:
-                retry_after = self.default_retry_after()
-            kind, message, code = ErrorKind.RATE_LIMITED, mapped.message if mapped else "rate limited", mapped.code if mapped else "429"
+            kind = ErrorKind.RATE_LIMITED
+            for candidate in (retry_after_from_headers(response.headers), retry_after, self.default_retry_after()):
+                if candidate is not None:
+                    retry_after = candidate
+                    break
         elif status >= 500:
             kind = ErrorKind.UNCONFIRMED if final and status == 504 else ErrorKind.TRANSIENT
-            message = mapped.message if mapped else f"server error {status}"
-            code = mapped.code if mapped else str(status)
-            retry_after = mapped.retry_after if mapped else None
         elif mapped is not None:
-            kind, message, code, retry_after = mapped.kind, mapped.message, mapped.code, mapped.retry_after
+            kind = mapped.kind
         else:
             kind = ErrorKind.AUTH if status == 401 else ErrorKind.PERMANENT
-            message, code, retry_after = f"HTTP {status}", str(status), None
         text = redact(f"{self.name}: {message} ({where} → {status})", secrets)
         logger.warning("platform error %s kind=%s code=%s: %s", self.platform, kind.value, code, text)
         return PublishError(kind, text, code=code, retry_after=retry_after)

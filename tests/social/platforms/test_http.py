@@ -73,3 +73,28 @@ def test_retry_after_reads_seconds_http_dates_and_x_rate_limit_reset():
     reset = int(datetime.now(timezone.utc).timestamp()) + 600
     assert 590 <= retry_after_from_headers(httpx.Headers({"x-rate-limit-reset": str(reset)})) <= 600
     assert retry_after_from_headers(httpx.Headers({})) is None
+
+
+def test_dropped_connection_is_unconfirmed_on_the_final_call_only(platforms, image):
+    from backend.social.platforms.facebook import FacebookService
+    from tests.fakes.platform_server import Reply
+
+    platforms.reply("POST", "/v23.0/1234567890/feed", Reply(drop=True))
+    with pytest.raises(PublishError) as caught:
+        FacebookService().publish(make_request())
+    assert caught.value.kind == ErrorKind.UNCONFIRMED
+
+    platforms.reply("POST", "/v23.0/1234567890/photos", Reply(drop=True))
+    with pytest.raises(PublishError) as caught:
+        FacebookService().publish(make_request(media=[image, image]))
+    assert caught.value.kind == ErrorKind.TRANSIENT
+
+
+def test_gateway_timeout_on_the_final_call_is_unconfirmed(platforms):
+    from backend.social.platforms.facebook import FacebookService
+
+    platforms.reply("POST", "/v23.0/1234567890/feed", b"<html>504 Gateway Time-out</html>", status=504)
+    with pytest.raises(PublishError) as caught:
+        FacebookService().publish(make_request())
+    assert caught.value.kind == ErrorKind.UNCONFIRMED
+    assert caught.value.code == "504"
