@@ -11,8 +11,8 @@ What is LinkedIn's own:
   `x-restli-id` header of the 201. Image URNs are checkpointed, so a redelivered task does not
   upload again.
 - Commentary is "little text": the reserved characters \\ | { } @ [ ] ( ) < > # * _ ~ are
-  backslash-escaped, except inside URLs (so links stay links) and the `#` opening a hashtag (so
-  hashtags stay hashtags); unescaped, LinkedIn silently truncates the post at the first one.
+  backslash-escaped, except inside URLs (so links stay links) and hashtags (so they stay
+  hashtags); unescaped, LinkedIn silently truncates the post at the first one.
 - Errors `{"message", "serviceErrorCode", "status"}`: 401 auth, 403 permission (permanent),
   422 duplicate (permanent), 429 rate limited until the daily window resets at midnight UTC,
   5xx transient.
@@ -39,26 +39,22 @@ URL_RE = re.compile(r"https?://\S+")
 
 
 def escape_little_text(text: str) -> str:
-    """`text` as literal little text: reserved characters escaped, URLs and hashtags kept."""
-    keep: list[tuple[int, int]] = [m.span() for m in URL_RE.finditer(text)]
-    hashtag_starts = {m.start() for m in HASHTAG_RE.finditer(text)}
+    """`text` as literal little text: reserved characters escaped, URLs and hashtags kept as they are."""
+    spans = sorted([m.span() for m in URL_RE.finditer(text)] + [m.span() for m in HASHTAG_RE.finditer(text)])
     out: list[str] = []
     index = 0
-    spans = iter(sorted(keep))
-    span = next(spans, None)
-    while index < len(text):
-        if span is not None and index == span[0]:
-            out.append(text[span[0]:span[1]])
-            index = span[1]
-            span = next(spans, None)
+    for start, end in spans:
+        if start < index:  # a hashtag-looking fragment inside a URL
             continue
-        char = text[index]
-        if char in RESERVED and not (char == "#" and index in hashtag_starts):
-            out.append("\\" + char)
-        else:
-            out.append(char)
-        index += 1
+        out.append(_escape(text[index:start]))
+        out.append(text[start:end])
+        index = end
+    out.append(_escape(text[index:]))
     return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return "".join("\\" + char if char in RESERVED else char for char in text)
 
 
 def seconds_to_midnight_utc(now: datetime | None = None) -> float:

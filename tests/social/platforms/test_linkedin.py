@@ -27,9 +27,9 @@ def expected_body(author: str, commentary: str) -> dict:
 
 
 def test_escape_little_text_keeps_urls_and_hashtags():
-    text = "Sale (today) on *silk* @ 20% off_now! See https://shop.test/a_(b) #SilkSaree [new] <3 ~ {x} | \\"
+    text = "Sale (today) on *silk* @ 20% off_now! See https://shop.test/a_(b)#top #Silk_Saree [new] <3 ~ {x} | \\"
     assert escape_little_text(text) == (
-        "Sale \\(today\\) on \\*silk\\* \\@ 20% off\\_now! See https://shop.test/a_(b) #SilkSaree "
+        "Sale \\(today\\) on \\*silk\\* \\@ 20% off\\_now! See https://shop.test/a_(b)#top #Silk_Saree "
         "\\[new\\] \\<3 \\~ \\{x\\} \\| \\\\"
     )
 
@@ -79,6 +79,28 @@ def test_image_post_initializes_uploads_then_posts(platforms, image, state_log):
     assert post.json() == {**expected_body(f"urn:li:person:{MEMBER}", "New arrivals"), "content": {"media": {"id": image_urn}}}
     assert state_log.saved[-1][1] == {"image_urns": [image_urn]}
     assert result.external_id == POST_URN
+
+
+def test_several_images_are_a_multi_image_post(platforms, image):
+    from backend.social.platforms.base import MediaItem
+
+    upload_path = "/dms-uploads/img"
+    platforms.reply(
+        "POST",
+        "/rest/images",
+        {"value": {"uploadUrl": f"{platforms.url}{upload_path}", "image": "urn:li:image:A"}},
+        {"value": {"uploadUrl": f"{platforms.url}{upload_path}", "image": "urn:li:image:B"}},
+    )
+    platforms.reply("PUT", upload_path, Reply(status=201))
+    platforms.reply("POST", "/rest/posts", Reply(status=201, headers={"x-restli-id": POST_URN}))
+    second = MediaItem(url="https://cdn.postloom.test/two.jpg", path=image.path, alt_text="Blue silk")
+
+    LinkedInService().publish(make_request(external_id=MEMBER, media=[image, second], text="Two"))
+
+    assert len(platforms.calls("PUT", upload_path)) == 2
+    assert platforms.calls("POST", "/rest/posts")[0].json()["content"] == {
+        "multiImage": {"images": [{"id": "urn:li:image:A"}, {"id": "urn:li:image:B", "altText": "Blue silk"}]}
+    }
 
 
 @pytest.mark.parametrize(
