@@ -22,8 +22,9 @@ recipient left in `sending` (the worker died mid-call) or whose call timed out i
 and is never messaged again.
 
 An attempt therefore ends in one of these ways:
-- Some recipients are `retry`: TRANSIENT is raised (retry_after the largest the platform named);
-  the next attempt sends to those recipients only.
+- Some recipients are `retry`: the next attempt sends to those recipients only. The error is
+  RATE_LIMITED when every one of them hit a rate limit (HTTP 429, 130429 throughput: 1 s,
+  131056 pair rate: 6 s; retry_after the largest), else TRANSIENT.
 - Every recipient got a final attempt and at least one was `sent` (or `unconfirmed`): the post is
   published; `external_id` is the first wamid, `details` holds every recipient's outcome.
 - Every recipient `failed`: PERMANENT. No `sent`, some `unconfirmed`: UNCONFIRMED.
@@ -39,6 +40,8 @@ from .base import ErrorKind, PublishError, PublishRequest, PublishResult
 from .graph import GraphError, GraphPlatformService
 from .registry import register
 
+THROUGHPUT = 130429
+THROUGHPUT_RETRY_SECONDS = 1.0  # 80 messages per second per number by default
 PAIR_RATE = 131056
 PAIR_RATE_RETRY_SECONDS = 6.0  # about one message per 6 s per recipient
 
@@ -53,11 +56,15 @@ class WhatsAppService(GraphPlatformService):
     requirements = requirements.WHATSAPP
     oauth_supported = False
 
-    transient_codes = frozenset({130429, PAIR_RATE, 131000, 2})
+    transient_codes = frozenset({THROUGHPUT, PAIR_RATE, 131000, 2})
     permanent_codes = frozenset({131047, 131026, 132001, 100})
 
     def graph_retry_after(self, error: GraphError, kind: ErrorKind) -> float | None:
-        return PAIR_RATE_RETRY_SECONDS if error.code == PAIR_RATE else None
+        return {PAIR_RATE: PAIR_RATE_RETRY_SECONDS, THROUGHPUT: THROUGHPUT_RETRY_SECONDS}.get(error.code)
+
+    @staticmethod
+    def is_rate_limit(error: PublishError) -> bool:
+        return error.kind == ErrorKind.RATE_LIMITED or error.code in (str(THROUGHPUT), str(PAIR_RATE))
 
     def publish(self, request: PublishRequest) -> PublishResult:
         credentials = request.credentials
@@ -74,6 +81,7 @@ class WhatsAppService(GraphPlatformService):
         request.save_state(state)
 
         retry_after: float | None = None
+        only_rate_limits = True  # every recipient to retry was refused for a rate reason
         for number in recipients:
             if outcomes.get(number, {}).get("status") in DONE:
                 continue
@@ -98,8 +106,10 @@ class WhatsAppService(GraphPlatformService):
                     ErrorKind.UNCONFIRMED: UNCONFIRMED,
                 }.get(exc.kind, FAILED)
                 outcomes[number] = {"status": status, "error": exc.message, "code": exc.code}
-                if status == RETRY and exc.retry_after is not None:
-                    retry_after = max(retry_after or 0.0, exc.retry_after)
+                if status == RETRY:
+                    only_rate_limits = only_rate_limits and self.is_rate_limit(exc)
+                    if exc.retry_after is not None:
+                        retry_after = max(retry_after or 0.0, exc.retry_after)
             else:
                 wamid = str((body.get("messages") or [{}])[0].get("id", ""))
                 outcomes[number] = {"status": SENT, "wamid": wamid}
@@ -109,7 +119,7 @@ class WhatsAppService(GraphPlatformService):
         waiting = statuses.count(RETRY)
         if waiting:
             raise PublishError(
-                ErrorKind.TRANSIENT,
+                ErrorKind.RATE_LIMITED if only_rate_limits and retry_after else ErrorKind.TRANSIENT,
                 f"WhatsApp: {waiting} of {len(recipients)} recipients to retry.",
                 code="recipients_to_retry",
                 retry_after=retry_after,

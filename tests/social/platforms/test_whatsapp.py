@@ -105,7 +105,7 @@ def test_transient_recipients_are_retried_alone_on_the_next_attempt(platforms):
     with pytest.raises(PublishError) as caught:
         WhatsAppService().publish(request)
 
-    assert caught.value.kind == ErrorKind.TRANSIENT
+    assert caught.value.kind == ErrorKind.RATE_LIMITED
     assert caught.value.retry_after == 6.0
     assert [c.json()["to"] for c in platforms.requests] == [R1, R2, R3]
     statuses = {n: o["status"] for n, o in request.state["recipients"].items()}
@@ -152,13 +152,23 @@ def test_every_recipient_failing_permanently_is_permanent(platforms):
     assert caught.value.code == "131047"
 
 
-def test_throughput_429_is_retried(platforms):
+def test_throughput_429_is_rate_limited(platforms):
     platforms.reply("POST", PATH, wa_error(130429, "Rate limit hit", status=429), accepted(1))
 
     with pytest.raises(PublishError) as caught:
         WhatsAppService().publish(broadcast(recipients=[R1]))
 
+    assert (caught.value.kind, caught.value.retry_after) == (ErrorKind.RATE_LIMITED, 1.0)
+
+
+def test_a_platform_fault_for_one_recipient_is_transient(platforms):
+    platforms.reply("POST", PATH, wa_error(131000, "Something went wrong", status=500), wa_error(130429, "Rate limit hit", status=429))
+
+    with pytest.raises(PublishError) as caught:
+        WhatsAppService().publish(broadcast(recipients=[R1, R2]))
+
     assert caught.value.kind == ErrorKind.TRANSIENT
+    assert caught.value.retry_after == 1.0
 
 
 def test_token_error_stops_the_broadcast_as_auth(platforms):
