@@ -96,7 +96,8 @@ class HttpPlatformService(SocialMediaService):
 
     # Key of this platform in settings.SOCIAL_PLATFORMS (defaults to `platform`).
     settings_key: ClassVar[str] = ""
-    # How long to sleep between status polls; replaced in tests by a no-op.
+    # Sleeps between status polls (the interval is settings.SOCIAL_POLL_INTERVAL_SECONDS);
+    # an instance may replace it, e.g. tests record the waits instead of sleeping.
     sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     # --- Settings, read at call time --------------------------------------------------------
