@@ -260,3 +260,78 @@ SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "") or None
 AI_PROVIDER = os.environ.get("AI_PROVIDER", "") or ("openai" if OPENAI_API_KEY else "offline")
+
+# --- Platform endpoints and app credentials -------------------------------------------------
+# Every base URL and API version a platform adapter calls, and the OAuth app of each platform.
+# Adapters read these at call time (tests point the URLs at a local fake server).
+GRAPH_API_VERSION = os.environ.get("GRAPH_API_VERSION", "v23.0")
+SOCIAL_PLATFORMS = {
+    "facebook": {
+        "base_url": os.environ.get("FACEBOOK_GRAPH_BASE_URL", "https://graph.facebook.com"),
+        "api_version": os.environ.get("FACEBOOK_GRAPH_API_VERSION", GRAPH_API_VERSION),
+        "authorize_url": os.environ.get(
+            "FACEBOOK_AUTHORIZE_URL", f"https://www.facebook.com/{GRAPH_API_VERSION}/dialog/oauth"
+        ),
+        "token_url": os.environ.get(
+            "FACEBOOK_TOKEN_URL", f"https://graph.facebook.com/{GRAPH_API_VERSION}/oauth/access_token"
+        ),
+        "client_id": os.environ.get("FACEBOOK_CLIENT_ID", ""),
+        "client_secret": os.environ.get("FACEBOOK_CLIENT_SECRET", ""),
+        "scopes": env_list("FACEBOOK_SCOPES", ["pages_show_list", "pages_read_engagement", "pages_manage_posts"]),
+    },
+    "instagram": {
+        "base_url": os.environ.get("INSTAGRAM_GRAPH_BASE_URL", "https://graph.instagram.com"),
+        "api_version": os.environ.get("INSTAGRAM_GRAPH_API_VERSION", GRAPH_API_VERSION),
+        "authorize_url": os.environ.get("INSTAGRAM_AUTHORIZE_URL", "https://www.instagram.com/oauth/authorize"),
+        "token_url": os.environ.get("INSTAGRAM_TOKEN_URL", "https://api.instagram.com/oauth/access_token"),
+        "client_id": os.environ.get("INSTAGRAM_CLIENT_ID", ""),
+        "client_secret": os.environ.get("INSTAGRAM_CLIENT_SECRET", ""),
+        "scopes": env_list(
+            "INSTAGRAM_SCOPES", ["instagram_business_basic", "instagram_business_content_publish"]
+        ),
+    },
+    "linkedin": {
+        "base_url": os.environ.get("LINKEDIN_API_BASE_URL", "https://api.linkedin.com"),
+        "api_version": os.environ.get("LINKEDIN_API_VERSION", "202510"),
+        "authorize_url": os.environ.get("LINKEDIN_AUTHORIZE_URL", "https://www.linkedin.com/oauth/v2/authorization"),
+        "token_url": os.environ.get("LINKEDIN_TOKEN_URL", "https://www.linkedin.com/oauth/v2/accessToken"),
+        "client_id": os.environ.get("LINKEDIN_CLIENT_ID", ""),
+        "client_secret": os.environ.get("LINKEDIN_CLIENT_SECRET", ""),
+        "scopes": env_list("LINKEDIN_SCOPES", ["openid", "profile", "w_member_social"]),
+    },
+    "twitter": {
+        "base_url": os.environ.get("X_API_BASE_URL", "https://api.x.com"),
+        "api_version": os.environ.get("X_API_VERSION", "2"),
+        "authorize_url": os.environ.get("X_AUTHORIZE_URL", "https://x.com/i/oauth2/authorize"),
+        "token_url": os.environ.get("X_TOKEN_URL", "https://api.x.com/2/oauth2/token"),
+        "client_id": os.environ.get("X_CLIENT_ID", ""),
+        # Empty for a public client (PKCE only); set for a confidential client (Basic auth).
+        "client_secret": os.environ.get("X_CLIENT_SECRET", ""),
+        "scopes": env_list(
+            "X_SCOPES", ["tweet.read", "tweet.write", "users.read", "media.write", "offline.access"]
+        ),
+    },
+    "tiktok": {
+        "base_url": os.environ.get("TIKTOK_API_BASE_URL", "https://open.tiktokapis.com"),
+        "api_version": os.environ.get("TIKTOK_API_VERSION", "v2"),
+        "authorize_url": os.environ.get("TIKTOK_AUTHORIZE_URL", "https://www.tiktok.com/v2/auth/authorize/"),
+        "token_url": os.environ.get("TIKTOK_TOKEN_URL", "https://open.tiktokapis.com/v2/oauth/token/"),
+        "client_id": os.environ.get("TIKTOK_CLIENT_KEY", ""),
+        "client_secret": os.environ.get("TIKTOK_CLIENT_SECRET", ""),
+        "scopes": env_list("TIKTOK_SCOPES", ["user.info.basic", "video.publish", "video.list"]),
+    },
+    "whatsapp": {
+        "base_url": os.environ.get("WHATSAPP_GRAPH_BASE_URL", "https://graph.facebook.com"),
+        "api_version": os.environ.get("WHATSAPP_GRAPH_API_VERSION", GRAPH_API_VERSION),
+        # No OAuth: a system-user token is entered when the account is connected.
+        "authorize_url": "",
+        "token_url": "",
+        "client_id": "",
+        "client_secret": "",
+        "scopes": [],
+    },
+}
+# Platforms that process media asynchronously (Instagram containers, TikTok publishes) are
+# polled this often, at most this many times, before the attempt gives up as transient.
+SOCIAL_POLL_INTERVAL_SECONDS = env_float("SOCIAL_POLL_INTERVAL_SECONDS", 3.0)
+SOCIAL_POLL_MAX_ATTEMPTS = env_int("SOCIAL_POLL_MAX_ATTEMPTS", 20)

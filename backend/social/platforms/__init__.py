@@ -1,6 +1,6 @@
 """Platform adapters. Each module registers one `SocialMediaService` in the registry."""
 
-PLATFORM_MODULES = ["sandbox"]
+PLATFORM_MODULES = ["sandbox", "facebook", "instagram", "linkedin", "twitter", "tiktok", "whatsapp"]
 
 
 def load_all() -> None:

@@ -7,7 +7,10 @@ for the post (retry, wait, refresh the token, fail, ask a human).
 """
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,6 +112,44 @@ class PublishResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class TokenSet:
+    """What an OAuth code exchange or a refresh yields for one account.
+
+    `expires_at` / `refresh_expires_at` are aware datetimes computed from the platform's own
+    `expires_in` figures (None: the token does not expire, or the platform does not say).
+    """
+
+    access_token: str
+    refresh_token: str = ""
+    expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    external_id: str = ""
+    handle: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never leak tokens into logs or tracebacks
+        return f"TokenSet(external_id={self.external_id!r}, handle={self.handle!r}, expires_at={self.expires_at!r})"
+
+
+class OAuthNotSupported(PublishError):
+    """The platform has no OAuth flow (or no refresh) for this kind of account."""
+
+    def __init__(self, message: str, *, code: str = "oauth_not_supported") -> None:
+        super().__init__(ErrorKind.PERMANENT, message, code=code)
+
+
+def pkce_pair() -> tuple[str, str]:
+    """A PKCE (RFC 7636) code verifier and its S256 code challenge."""
+    verifier = secrets.token_urlsafe(64)[:96]
+    return verifier, pkce_challenge(verifier)
+
+
+def pkce_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 @dataclass(frozen=True)
 class Metrics:
     likes: int | None = None
@@ -133,3 +174,22 @@ class SocialMediaService(ABC):
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
         """Latest engagement of a published post; platforms without an API return empty metrics."""
         return Metrics()
+
+    # --- Account connection (OAuth 2.0 authorization code flow) ---------------------------
+    # `oauth_supported` False means the account is connected by hand (e.g. a system-user token).
+    # `pkce` True means the caller must send a code challenge (S256) with `authorization_url`
+    # and the matching verifier with `exchange_code` (see `pkce_pair`).
+    oauth_supported: ClassVar[bool] = False
+    pkce: ClassVar[bool] = False
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None = None) -> str:
+        """Where to send the user to grant access; the platform redirects back with `code`."""
+        raise OAuthNotSupported(f"{self.name} accounts are not connected with OAuth.")
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None = None) -> TokenSet:
+        """Trade an authorization code for tokens (and the account's id and handle)."""
+        raise OAuthNotSupported(f"{self.name} accounts are not connected with OAuth.")
+
+    def refresh_token(self, *, credentials: Credentials) -> TokenSet:
+        """New tokens for a connected account; raises OAuthNotSupported where there is no refresh."""
+        raise OAuthNotSupported(f"{self.name} tokens cannot be refreshed.", code="refresh_not_supported")

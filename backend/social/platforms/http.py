@@ -1,0 +1,280 @@
+"""What every HTTP platform adapter shares: the httpx client, settings, and error mapping.
+
+A platform module subclasses `HttpPlatformService`, names its `settings.SOCIAL_PLATFORMS` entry
+(by default its `platform`), and implements `platform_error`, the hook that reads *its own*
+error body. Everything else is decided here, once:
+
+- A connection that could not be made (refused, connect timeout, DNS) is TRANSIENT: nothing
+  was sent.
+- A read/write timeout or a dropped connection after the request went out is UNCONFIRMED on the
+  final, non-idempotent publish call (`final=True`: the post may exist), TRANSIENT on any
+  preparatory call (upload, container creation, status poll).
+- HTTP 429 is RATE_LIMITED, with `retry_after` from `Retry-After` or `x-rate-limit-reset` (or
+  what the platform hook says); 5xx is TRANSIENT (a 504 on the final call is UNCONFIRMED: the
+  gateway gave up, the platform may not have).
+- Anything else goes to the platform hook; without an answer from it, 401 is AUTH and every
+  other 4xx PERMANENT.
+
+Tokens never reach a log line, an exception message or a repr: URLs in messages lose their query
+string, and every known secret (the request's token, the app secret) is masked in messages.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar
+
+import httpx
+from django.conf import settings
+
+from .base import Credentials, ErrorKind, PublishError, SocialMediaService
+
+logger = logging.getLogger(__name__)
+
+REDACTED = "[redacted]"
+_SECRET_PARAMS = (
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "fb_exchange_token",
+    "input_token",
+    "code",
+    "code_verifier",
+)
+_SECRET_PARAM_RE = re.compile(r"((?:%s)=)[^&\s\"']+" % "|".join(_SECRET_PARAMS), re.IGNORECASE)
+_BEARER_RE = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with secret query parameters, bearer tokens and the given secret values masked."""
+    text = _SECRET_PARAM_RE.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _BEARER_RE.sub(lambda m: m.group(1) + REDACTED, text)
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def expires_at(seconds: Any, *, now: datetime | None = None) -> datetime | None:
+    """An aware datetime `seconds` from now (None when the platform gave no lifetime)."""
+    try:
+        value = int(seconds)
+    except (TypeError, ValueError):
+        return None
+    if value <= 0:
+        return None
+    return (now or datetime.now(timezone.utc)) + timedelta(seconds=value)
+
+
+def retry_after_from_headers(headers: httpx.Headers) -> float | None:
+    """Seconds to wait, from `Retry-After` (seconds or HTTP date) or `x-rate-limit-reset` (epoch)."""
+    value = headers.get("retry-after")
+    if value:
+        try:
+            return max(float(value), 0.0)
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(value)
+                return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+            except (TypeError, ValueError):
+                pass
+    reset = headers.get("x-rate-limit-reset")
+    if reset:
+        try:
+            return max(float(reset) - time.time(), 0.0)
+        except ValueError:
+            pass
+    return None
+
+
+class HttpPlatformService(SocialMediaService):
+    """Base of the adapters that speak HTTP to a platform API (all real platforms)."""
+
+    # Key of this platform in settings.SOCIAL_PLATFORMS (defaults to `platform`).
+    settings_key: ClassVar[str] = ""
+    # Sleeps between status polls (the interval is settings.SOCIAL_POLL_INTERVAL_SECONDS);
+    # an instance may replace it, e.g. tests record the waits instead of sleeping.
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+
+    # --- Settings, read at call time --------------------------------------------------------
+    @property
+    def config(self) -> dict[str, Any]:
+        return settings.SOCIAL_PLATFORMS[self.settings_key or self.platform]
+
+    @property
+    def base_url(self) -> str:
+        return self.config["base_url"].rstrip("/")
+
+    @property
+    def api_version(self) -> str:
+        return str(self.config.get("api_version", ""))
+
+    @property
+    def client_id(self) -> str:
+        return self.config.get("client_id", "")
+
+    @property
+    def client_secret(self) -> str:
+        return self.config.get("client_secret", "")
+
+    @property
+    def poll_interval(self) -> float:
+        return float(settings.SOCIAL_POLL_INTERVAL_SECONDS)
+
+    @property
+    def poll_max_attempts(self) -> int:
+        return int(settings.SOCIAL_POLL_MAX_ATTEMPTS)
+
+    def api_url(self, path: str) -> str:
+        """An absolute URL for `path` under the versioned API root (absolute URLs pass through)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        version = f"/{self.api_version}" if self.api_version else ""
+        return f"{self.base_url}{version}/{path.lstrip('/')}"
+
+    def default_headers(self, credentials: Credentials | None) -> dict[str, str]:
+        """Headers on every call; by default a bearer token when there are credentials."""
+        headers = {"Accept": "application/json", "User-Agent": "Postloom/1.0"}
+        if credentials is not None and credentials.access_token:
+            headers["Authorization"] = f"Bearer {credentials.access_token}"
+        return headers
+
+    # --- The one way adapters call a platform ----------------------------------------------
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        credentials: Credentials | None = None,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        data: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        auth: httpx.Auth | tuple[str, str] | None = None,
+        final: bool = False,
+        secrets: Iterable[str] = (),
+    ) -> httpx.Response:
+        """Send one request; return the 2xx response or raise a mapped PublishError.
+
+        `final=True` marks the non-idempotent call that creates the post: a timeout after
+        sending it is UNCONFIRMED rather than TRANSIENT.
+        """
+        url = self.api_url(path)
+        all_secrets = [s for s in (*secrets, self.client_secret) if s]
+        if credentials is not None:
+            all_secrets += [s for s in (credentials.access_token, credentials.refresh_token) if s]
+        all_headers = {**self.default_headers(credentials), **(headers or {})}
+        where = f"{method} {redact(url.split('?', 1)[0], all_secrets)}"
+        timeout = httpx.Timeout(float(settings.SOCIAL_HTTP_TIMEOUT_SECONDS))
+        try:
+            with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+                response = client.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    files=files,
+                    content=content,
+                    headers=all_headers,
+                    auth=auth,
+                )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise PublishError(
+                ErrorKind.TRANSIENT, f"{self.name}: could not connect ({where}): {type(exc).__name__}", code="connect"
+            ) from None
+        except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            if final:
+                raise PublishError(
+                    ErrorKind.UNCONFIRMED,
+                    f"{self.name}: no answer to the publish call ({where}): {type(exc).__name__}; "
+                    "the post may exist on the platform, check before retrying",
+                    code="no_response",
+                ) from None
+            raise PublishError(
+                ErrorKind.TRANSIENT, f"{self.name}: no answer ({where}): {type(exc).__name__}", code="no_response"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise PublishError(
+                ErrorKind.TRANSIENT, f"{self.name}: request failed ({where}): {type(exc).__name__}", code="http"
+            ) from None
+        if response.is_success:
+            return response
+        raise self._error_for(response, where=where, final=final, secrets=all_secrets)
+
+    def call_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """`call`, decoding the JSON body (an empty body is {})."""
+        response = self.call(method, path, **kwargs)
+        try:
+            return decode_json(response)
+        except PublishError as exc:
+            if kwargs.get("final"):  # the post may exist: its answer was just unreadable
+                raise PublishError(ErrorKind.UNCONFIRMED, exc.message, code=exc.code) from None
+            raise
+
+    def _error_for(self, response: httpx.Response, *, where: str, final: bool, secrets: list[str]) -> PublishError:
+        body = decode_json(response, default=None)
+        mapped = self.platform_error(status=response.status_code, body=body, headers=response.headers)
+        status = response.status_code
+        message = mapped.message if mapped else f"HTTP {status}"
+        code = mapped.code if mapped else str(status)
+        retry_after = mapped.retry_after if mapped else None
+        if status == 429:
+            kind = ErrorKind.RATE_LIMITED
+            for candidate in (retry_after_from_headers(response.headers), retry_after, self.default_retry_after()):
+                if candidate is not None:
+                    retry_after = candidate
+                    break
+        elif status >= 500:
+            kind = ErrorKind.UNCONFIRMED if final and status == 504 else ErrorKind.TRANSIENT
+        elif mapped is not None:
+            kind = mapped.kind
+        else:
+            kind = ErrorKind.AUTH if status == 401 else ErrorKind.PERMANENT
+        text = redact(f"{self.name}: {message} ({where} → {status})", secrets)
+        logger.warning("platform error %s kind=%s code=%s: %s", self.platform, kind.value, code, text)
+        return PublishError(kind, text, code=code, retry_after=retry_after)
+
+    # --- Hooks ------------------------------------------------------------------------------
+    def platform_error(self, *, status: int, body: Any, headers: httpx.Headers) -> PublishError | None:
+        """Map the platform's own error body to a PublishError (None: let the status decide)."""
+        return None
+
+    def default_retry_after(self) -> float | None:
+        """Wait for a 429 that names no window (None: the caller's backoff decides)."""
+        return None
+
+    # --- Polling ----------------------------------------------------------------------------
+    def poll(self, check: Callable[[], Any], *, what: str) -> Any:
+        """Call `check` until it returns a value other than None, at most `poll_max_attempts` times.
+
+        Runs out as TRANSIENT: the work is still in progress on the platform, a later attempt
+        resumes from the saved checkpoint.
+        """
+        for attempt in range(self.poll_max_attempts):
+            result = check()
+            if result is not None:
+                return result
+            if attempt + 1 < self.poll_max_attempts:
+                self.sleep(self.poll_interval)
+        raise PublishError(ErrorKind.TRANSIENT, f"{self.name}: {what} still in progress", code="still_processing")
+
+
+def decode_json(response: httpx.Response, default: Any = ...) -> Any:
+    """The JSON body of `response`; `{}` for an empty body; `default` (or an error) if not JSON."""
+    if not response.content:
+        return {}
+    try:
+        return response.json()
+    except ValueError:
+        if default is not ...:
+            return default
+        raise PublishError(
+            ErrorKind.TRANSIENT, f"unexpected non-JSON answer (HTTP {response.status_code})", code="bad_json"
+        ) from None

@@ -1,0 +1,228 @@
+"""TikTok photo posts through the Content Posting API (open.tiktokapis.com/v2), direct post.
+
+What is TikTok's own:
+- No text-only posts. Before posting, `creator_info/query` says which privacy levels this creator
+  allows; the post uses `credentials.metadata["privacy_level"]` when allowed, else the most public
+  allowed level (PUBLIC_TO_EVERYONE, FOLLOWER_OF_CREATOR, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY).
+- A photo post is `content/init` with `source: PULL_FROM_URL` (TikTok downloads the images from
+  their public URLs, on a domain verified for the app). Title: the first line of the text, cut to
+  90 characters; description: the whole text (≤ 4,000).
+- Publishing is asynchronous: the `publish_id` is saved with `request.save_state` as soon as
+  TikTok returns it, then `status/fetch` is polled (bounded) until PUBLISH_COMPLETE or FAILED.
+  A redelivered task with a saved publish_id only polls: it never initialises a second post.
+- Every answer is `{"data", "error": {"code", "message", "log_id"}}`; any code but "ok" fails,
+  whatever the HTTP status. internal_error transient; rate_limit_exceeded rate limited (a minute,
+  TikTok's limits are per minute, unless the answer names a wait); access_token_invalid and
+  scope_not_authorized auth; spam_risk_*, invalid_param, privacy_level_option_mismatch,
+  unaudited_client_can_only_post_to_private_accounts, picture_size_check_failed,
+  file_format_check_failed and unknown codes permanent.
+- Connection: `client_key` (not client_id); `expires_in` / `refresh_expires_in` are trusted as
+  given; refresh tokens rotate.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from . import requirements
+from .base import Credentials, ErrorKind, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .http import HttpPlatformService, expires_at
+from .registry import register
+
+TRANSIENT_CODES = frozenset({"internal_error"})
+RATE_LIMITED_CODES = frozenset({"rate_limit_exceeded"})
+AUTH_CODES = frozenset({"access_token_invalid", "scope_not_authorized"})
+RATE_LIMIT_RETRY_SECONDS = 60.0
+PRIVACY_PREFERENCE = ("PUBLIC_TO_EVERYONE", "FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY")
+TITLE_MAX = 90
+DESCRIPTION_MAX = 4000
+
+
+def title_of(text: str) -> str:
+    """The post title: the text's first non-empty line, cut to TikTok's 90 characters."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first[:TITLE_MAX]
+
+
+def envelope_error(body: Any) -> PublishError | None:
+    """The PublishError an answer's `error` object stands for (None when its code is "ok")."""
+    if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        return None
+    error = body["error"]
+    code = str(error.get("code", ""))
+    if code in ("", "ok"):
+        return None
+    message = f"{error.get('message') or code} (log_id {error.get('log_id', '')})"
+    if code in TRANSIENT_CODES:
+        return PublishError(ErrorKind.TRANSIENT, message, code=code)
+    if code in RATE_LIMITED_CODES:
+        return PublishError(ErrorKind.RATE_LIMITED, message, code=code, retry_after=RATE_LIMIT_RETRY_SECONDS)
+    if code in AUTH_CODES:
+        return PublishError(ErrorKind.AUTH, message, code=code)
+    return PublishError(ErrorKind.PERMANENT, message, code=code)
+
+
+@register
+class TikTokService(HttpPlatformService):
+    platform = "tiktok"
+    name = "TikTok"
+    requirements = requirements.TIKTOK
+    oauth_supported = True
+
+    def platform_error(self, *, status: int, body: Any, headers: httpx.Headers) -> PublishError | None:
+        error = envelope_error(body)
+        if error is None and isinstance(body, dict) and isinstance(body.get("error"), str):
+            # The OAuth endpoint answers {"error", "error_description", "log_id"}.
+            kind = ErrorKind.AUTH if body["error"] in ("invalid_grant", "invalid_client") else ErrorKind.PERMANENT
+            return PublishError(kind, body.get("error_description") or body["error"], code=body["error"])
+        return error
+
+    def default_retry_after(self) -> float | None:
+        return RATE_LIMIT_RETRY_SECONDS
+
+    def api(self, path: str, *, credentials: Credentials, json: Any, final: bool = False, params: dict | None = None) -> dict[str, Any]:
+        """A Content API call: JSON in, the `data` of the envelope out (an error code fails it)."""
+        body = self.call_json(
+            "POST",
+            path,
+            credentials=credentials,
+            json=json,
+            params=params,
+            headers={"Content-Type": "application/json; charset=UTF-8"},
+            final=final,
+        )
+        error = envelope_error(body)
+        if error is not None:
+            raise PublishError(error.kind, f"{self.name}: {error.message}", code=error.code, retry_after=error.retry_after)
+        return body.get("data") or {}
+
+    # --- Publishing -------------------------------------------------------------------------
+    def publish(self, request: PublishRequest) -> PublishResult:
+        credentials = request.credentials
+        state = request.state
+        if not state.get("publish_id"):
+            if not request.media:
+                raise PublishError(ErrorKind.PERMANENT, "TikTok: a post needs at least one image.", code="no_media")
+            creator = self.api("post/publish/creator_info/query/", credentials=credentials, json={})
+            privacy = self.choose_privacy(
+                options=creator.get("privacy_level_options", []), wanted=credentials.metadata.get("privacy_level")
+            )
+            data = self.api(
+                "post/publish/content/init/",
+                credentials=credentials,
+                json={
+                    "media_type": "PHOTO",
+                    "post_mode": "DIRECT_POST",
+                    "source_info": {
+                        "source": "PULL_FROM_URL",
+                        "photo_images": [item.url for item in request.media],
+                        "photo_cover_index": 0,
+                    },
+                    "post_info": {
+                        "title": title_of(request.text),
+                        "description": request.text[:DESCRIPTION_MAX],
+                        "privacy_level": privacy,
+                        "disable_comment": bool(creator.get("comment_disabled", False)),
+                        "auto_add_music": True,
+                    },
+                },
+                final=True,
+            )
+            state["publish_id"] = data["publish_id"]
+            request.save_state(state)
+        publish_id = state["publish_id"]
+        status = self.poll(lambda: self._status(credentials, publish_id), what="the TikTok post")
+        if status.get("status") == "FAILED":
+            reason = status.get("fail_reason", "unknown")
+            raise PublishError(ErrorKind.PERMANENT, f"TikTok could not publish the post: {reason}", code=reason)
+        post_ids = status.get("publicaly_available_post_id") or []  # sic: TikTok's spelling
+        external_id = str(post_ids[0]) if post_ids else publish_id
+        handle = credentials.handle.lstrip("@")
+        permalink = f"https://www.tiktok.com/@{handle}/photo/{post_ids[0]}" if post_ids and handle else ""
+        return PublishResult(external_id=external_id, permalink=permalink, details={"publish_id": publish_id})
+
+    def _status(self, credentials: Credentials, publish_id: str) -> dict[str, Any] | None:
+        data = self.api("post/publish/status/fetch/", credentials=credentials, json={"publish_id": publish_id})
+        return data if data.get("status") in ("PUBLISH_COMPLETE", "FAILED") else None
+
+    @staticmethod
+    def choose_privacy(*, options: list[str], wanted: str | None) -> str:
+        if wanted and wanted in options:
+            return wanted
+        for level in PRIVACY_PREFERENCE:
+            if level in options:
+                return level
+        raise PublishError(ErrorKind.PERMANENT, "TikTok offers this creator no privacy level to post with.", code="no_privacy_level")
+
+    def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
+        data = self.api(
+            "video/query/",
+            credentials=credentials,
+            params={"fields": "id,like_count,comment_count,share_count,view_count"},
+            json={"filters": {"video_ids": [external_id]}},
+        )
+        videos = data.get("videos") or [{}]
+        video = videos[0]
+        return Metrics(
+            likes=video.get("like_count"),
+            comments=video.get("comment_count"),
+            shares=video.get("share_count"),
+            views=video.get("view_count"),
+        )
+
+    # --- Account connection ---------------------------------------------------------------
+    def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None = None) -> str:
+        query = {
+            "client_key": self.client_id,
+            "scope": ",".join(self.config["scopes"]),
+            "response_type": "code",
+            "redirect_uri": redirect_uri,
+            "state": state,
+        }
+        return f"{self.config['authorize_url']}?{urlencode(query)}"
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None = None) -> TokenSet:
+        body = self._token_request(
+            {"code": code, "grant_type": "authorization_code", "redirect_uri": redirect_uri}, secrets=[code]
+        )
+        tokens = self._token_set(body)
+        account = Credentials(account_id=0, access_token=tokens.access_token)
+        user = self.call_json(
+            "GET", "user/info/", credentials=account, params={"fields": "open_id,display_name"}
+        ).get("data", {}).get("user", {})
+        tokens.handle = user.get("display_name", "")
+        return tokens
+
+    def refresh_token(self, *, credentials: Credentials) -> TokenSet:
+        if not credentials.refresh_token:
+            raise OAuthNotSupported("TikTok: no refresh token stored: reconnect the account.", code="refresh_not_supported")
+        body = self._token_request(
+            {"grant_type": "refresh_token", "refresh_token": credentials.refresh_token},
+            secrets=[credentials.refresh_token],
+        )
+        tokens = self._token_set(body)  # rotated: the new refresh token replaces the old
+        tokens.handle = credentials.handle
+        return tokens
+
+    def _token_request(self, form: dict[str, str], *, secrets: list[str]) -> dict[str, Any]:
+        return self.call_json(
+            "POST",
+            self.config["token_url"],
+            data={"client_key": self.client_id, "client_secret": self.client_secret, **form},
+            secrets=secrets,
+        )
+
+    @staticmethod
+    def _token_set(body: dict[str, Any]) -> TokenSet:
+        if "access_token" not in body:
+            raise PublishError(ErrorKind.AUTH, f"TikTok refused the token request: {body.get('error_description', '')}", code=str(body.get("error", "")))
+        return TokenSet(
+            access_token=body["access_token"],
+            refresh_token=body.get("refresh_token", ""),
+            expires_at=expires_at(body.get("expires_in")),
+            refresh_expires_at=expires_at(body.get("refresh_expires_in")),
+            external_id=str(body.get("open_id", "")),
+            metadata={"scope": body.get("scope", "")},
+        )
