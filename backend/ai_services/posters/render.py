@@ -18,7 +18,7 @@ from ..providers.base import PLATFORMS, AIProvider, ProviderError
 from ..text import format_money, is_grapheme_boundary
 from . import fonts as font_lib
 from .contrast import AA_NORMAL, RGB, luminance, worst_contrast
-from .errors import InvalidPosterSpec
+from .errors import InvalidPosterSpec, PosterError
 from .images import load_product_image
 from .themes import ALIASES, FESTIVALS, THEMES, Theme, draw_background, theme_for
 
@@ -474,8 +474,12 @@ def render_poster(*, product_image: bytes, spec: PosterSpec, provider: AIProvide
             restyle_error = exc.kind
             new = None
         if new:
-            photo = load_product_image(new, max_pixels=max_pixels, max_bytes=max_bytes)
-            restyled = True
+            try:
+                photo = load_product_image(new, max_pixels=max_pixels, max_bytes=max_bytes)
+                restyled = True
+            except PosterError:  # the provider's image is unusable: not the shop's fault
+                log.warning("The restyled product photo could not be read; using the original photo")
+                restyle_error = "rejected"
 
     theme = theme_for(spec.festival)
     poster = _Poster(spec, theme, engine)
