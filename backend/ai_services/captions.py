@@ -30,7 +30,7 @@ GENERIC_REQUIREMENTS = Requirements(caption_max=2200, hashtag_max=30)
 DEFAULT_HASHTAG_CAP = 15
 # The hashtag block may use at most this share of the caption budget (matters on X: 280).
 HASHTAG_BUDGET_SHARE = 0.35
-_TRAILING_JUNK = " \t\n,;:–—-/|(&"
+_TRAILING_JUNK = " \t\n,;:.!?।–—-/|(&"
 
 
 def requirements_for(platform: str | None) -> Requirements:
