@@ -67,7 +67,7 @@ class PosterSpec:
                 raise InvalidPosterSpec(f"At most {limit} characters.", field=name)
             return value
 
-        put("title", text("title", self.title, 140, required=True))
+        put("title", text("title", self.title, 200, required=True))
         put("offer_text", text("offer_text", self.offer_text, 80))
         put("shop_name", text("shop_name", self.shop_name, 60))
         for name in ("price", "original_price"):
