@@ -16,6 +16,7 @@ from backend.ai_services.posters import (
     InvalidPosterSpec,
     PosterSpec,
     ShapingUnavailable,
+    UnsupportedText,
     render_poster,
 )
 from backend.ai_services.posters import fonts as font_lib
@@ -187,9 +188,20 @@ def test_missing_fonts_give_a_clear_error(settings, tmp_path, photo):
         font_lib._find_file.cache_clear()
 
 
-def test_uncovered_script_is_refused():
-    with pytest.raises(FontUnavailable, match="ক"):
-        font_lib.split_runs("বাংলা ক", font_lib.font_stack(scripts=[], weight="bold"))
+def test_unsupported_script_is_a_client_error(photo):
+    with pytest.raises(UnsupportedText, match="ক") as caught:
+        render_poster(product_image=photo, spec=PosterSpec(title="বাংলা শাড়ি ক"))
+    assert caught.value.http_status == 400
+
+
+def test_emoji_are_left_out_not_drawn_as_tofu(photo):
+    result = render_poster(product_image=photo, spec=PosterSpec(title="🎉 Diwali Sale 🪔✨", offer_text="Hurry 🏃‍♀️"))
+    title = next(b for b in result.text_boxes if b.role == "title")
+    offer = next(b for b in result.text_boxes if b.role == "offer")
+    assert (title.text, offer.text) == ("Diwali Sale", "Hurry")
+    assert "🎉" in result.dropped_characters and "🪔" in result.dropped_characters
+    with pytest.raises(InvalidPosterSpec):
+        render_poster(product_image=photo, spec=PosterSpec(title="🎉🎉"))
 
 
 @pytest.mark.parametrize("kwargs,field", [

@@ -6,6 +6,7 @@ from .errors import (  # noqa: F401
     InvalidPosterSpec,
     PosterError,
     ShapingUnavailable,
+    UnsupportedText,
 )
 from .render import SIZES, PosterResult, PosterSpec, TextBox, render_poster  # noqa: F401
 from .themes import FESTIVALS  # noqa: F401

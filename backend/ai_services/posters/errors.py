@@ -26,10 +26,17 @@ class ImageTooLarge(PosterError):
 
 
 class FontUnavailable(PosterError):
-    """No installed font covers the text (drawing it would show tofu boxes)."""
+    """The server lacks a font for a script it supports (Latin, Devanagari, Tamil): drawing
+    would show tofu boxes. A configuration problem, hence 503."""
 
     code = "font_unavailable"
     http_status = 503
+
+
+class UnsupportedText(PosterError):
+    """The text uses a script posters do not support (e.g. Bengali): the caller's input, a 400."""
+
+    code = "unsupported_text"
 
 
 class ShapingUnavailable(PosterError):

@@ -16,7 +16,7 @@ from functools import lru_cache
 from django.conf import settings
 from PIL import ImageFont, features
 
-from .errors import FontUnavailable, ShapingUnavailable
+from .errors import FontUnavailable, ShapingUnavailable, UnsupportedText
 
 DEFAULT_FONT_DIRS = [
     "/usr/share/fonts/truetype/noto",
@@ -164,8 +164,51 @@ def split_runs(text: str, stack: list[str]) -> list[Run]:
             runs.append([ch, path])
     if missing:
         shown = "".join(dict.fromkeys(missing))
-        raise FontUnavailable(
-            f"No installed font can draw these characters: {shown!r}. Install the packages in "
-            "backend/ai_services/SYSTEM_PACKAGES or add a covering font to POSTER_FONT_DIRS."
-        )
+        if any(_supported(ch) for ch in missing):
+            raise FontUnavailable(
+                f"No installed font can draw these characters: {shown!r}. Install the packages in "
+                "backend/ai_services/SYSTEM_PACKAGES or add a covering font to POSTER_FONT_DIRS."
+            )
+        raise UnsupportedText(f"Posters cannot draw these characters yet: {shown!r}. Use English, Hindi or Tamil.")
     return [Run(text=t, path=p, language=_language_of(p)) for t, p in runs]
+
+
+def _supported(ch: str) -> bool:
+    """Characters of the scripts posters promise to draw (Latin, Devanagari, Tamil, ₹)."""
+    code = ord(ch)
+    return code < 0x0250 or 0x0900 <= code <= 0x097F or 0x0B80 <= code <= 0x0BFF or ch in "₹€£–—‘’“”…•"
+
+
+def is_pictograph(ch: str) -> bool:
+    """Emoji and other pictographic symbols (and their joiners/selectors)."""
+    code = ord(ch)
+    return (
+        unicodedata.category(ch) in ("So", "Cs", "Co")
+        or 0x1F000 <= code <= 0x1FAFF
+        or 0x2600 <= code <= 0x27BF
+        or 0xFE00 <= code <= 0xFE0F
+        or code == 0x200D
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+    )
+
+
+def drop_pictographs(text: str, stack: list[str]) -> tuple[str, str]:
+    """(text without the emoji no font of `stack` can draw, the characters dropped).
+
+    Shops love emoji in titles; Pillow cannot draw colour emoji with these fonts, so they are
+    left out of the poster rather than drawn as boxes or refused."""
+    kept: list[str] = []
+    dropped: list[str] = []
+    after_dropped = False
+    for ch in text:
+        code = ord(ch)
+        modifier = code == 0x200D or 0xFE00 <= code <= 0xFE0F or 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F
+        if modifier:
+            # joiners, selectors and skin tones go with the emoji they modify (a ZWJ inside
+            # Devanagari or Tamil text is kept: it shapes a conjunct)
+            (dropped if after_dropped else kept).append(ch)
+            continue
+        after_dropped = is_pictograph(ch) and not any(covers(p, ch) for p in stack)
+        (dropped if after_dropped else kept).append(ch)
+    return " ".join("".join(kept).split()), "".join(dropped)

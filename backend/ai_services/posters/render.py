@@ -6,7 +6,7 @@ import hashlib
 import io
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -158,7 +158,7 @@ class PosterResult:
     provider: str | None = None
     restyle_error: str | None = None
     render_ms: int = 0
-    extra: dict = field(default_factory=dict)
+    dropped_characters: str = ""  # emoji left out because no installed font draws them
 
     @property
     def content_type(self) -> str:
@@ -445,6 +445,19 @@ def render_poster(*, product_image: bytes, spec: PosterSpec, provider: AIProvide
     max_bytes = getattr(settings, "MEDIA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
     photo = load_product_image(product_image, max_pixels=max_pixels, max_bytes=max_bytes)
     language = _detect_language(spec)
+    dropped = ""
+    cleaned = {}
+    for name in ("title", "offer_text", "shop_name"):
+        value = getattr(spec, name)
+        if value:
+            stack = font_lib.font_stack(scripts=font_lib.scripts_in(value), weight="bold")
+            value, lost = font_lib.drop_pictographs(value, stack)
+            dropped += lost
+            if name == "title" and not value:
+                raise InvalidPosterSpec("The title has no text a poster can show.", field="title")
+        cleaned[name] = value or None
+    if dropped:
+        spec = replace(spec, **cleaned)
 
     texts = [spec.title, spec.offer_text or "", spec.shop_name or ""]
     if spec.discount_percent:
@@ -559,4 +572,5 @@ def render_poster(*, product_image: bytes, spec: PosterSpec, provider: AIProvide
         provider=provider_name,
         restyle_error=restyle_error,
         render_ms=round((time.perf_counter() - started) * 1000),
+        dropped_characters=dropped,
     )
