@@ -29,7 +29,7 @@ GENERIC_REQUIREMENTS = Requirements(caption_max=2200, hashtag_max=30)
 # Platforms without a hashtag cap still get a sensible number of tags.
 DEFAULT_HASHTAG_CAP = 15
 # The hashtag block may use at most this share of the caption budget (matters on X: 280).
-HASHTAG_BUDGET_SHARE = 0.35
+HASHTAG_BUDGET_SHARE = 0.25
 _TRAILING_JUNK = " \t\n,;:.!?।–—-/|(&"
 
 

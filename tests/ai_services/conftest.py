@@ -65,23 +65,31 @@ SERVER_ERROR_BODY = {
 }
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that timed out and hung up is part of the scenario
+
+
 class FakeOpenAI:
     """Answers like the OpenAI API from a script of (status, body, headers) per path."""
 
     def __init__(self) -> None:
-        self.scripts: dict[str, list[tuple[int, dict, dict]]] = {}
+        self.scripts: dict[str, list[tuple[int, dict, dict, float]]] = {}
         self.requests: list[dict] = []
         self.lock = threading.Lock()
         handler = self._handler()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = _QuietServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
-    def script(self, path: str, *responses: tuple[int, dict] | tuple[int, dict, dict]) -> None:
-        self.scripts[path] = [(r[0], r[1], r[2] if len(r) > 2 else {}) for r in responses]
+    def script(self, path: str, *responses: tuple) -> None:
+        """Each response: (status, body[, headers[, delay_seconds]])."""
+        self.scripts[path] = [(r[0], r[1], r[2] if len(r) > 2 else {}, r[3] if len(r) > 3 else 0.0) for r in responses]
 
     def requests_to(self, path: str) -> list[dict]:
         return [r for r in self.requests if r["path"] == path]
@@ -119,9 +127,11 @@ class FakeOpenAI:
                 with fake.lock:
                     fake.requests.append(record)
                     script = fake.scripts.get(self.path) or []
-                    status, body, headers = script.pop(0) if script else (
+                    status, body, headers, delay = script.pop(0) if script else (
                         404, {"error": {"message": f"Unknown path {self.path}", "type": "invalid_request_error",
-                                        "param": None, "code": "unknown_url"}}, {})
+                                        "param": None, "code": "unknown_url"}}, {}, 0.0)
+                if delay:
+                    time.sleep(delay)  # slower than the client's timeout
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -130,7 +140,10 @@ class FakeOpenAI:
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
         return Handler
 

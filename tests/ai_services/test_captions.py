@@ -67,6 +67,16 @@ def test_twitter_captions_fit_280_weighted_with_hashtags(language):
         assert caption_length(compose(caption, result.hashtags), "twitter") <= 280
 
 
+@pytest.mark.parametrize("language", ["en", "hi", "ta"])
+def test_offline_writes_whole_sentences_for_twitter(language):
+    # Optional lines are left out on X so the caption is not cut off mid-sentence.
+    result = caption_generate(**PRODUCT, language=language, platform="twitter", variants=3, provider="offline")
+    for caption in result.captions:
+        assert not caption.endswith("…")
+        assert "₹1,499" in caption or "Rs 1,499" in caption
+        assert caption_length(compose(caption, result.hashtags), "twitter") <= 280
+
+
 def test_instagram_captions_fit_2200_and_hashtags_cap_at_30():
     raw = [f"tag number {i}" for i in range(60)] + ["#Tag Number 3", "#tag-number-4"]
     tags = normalize_hashtags(raw, limit=INSTAGRAM.hashtag_max)

@@ -76,6 +76,26 @@ def test_server_errors_are_retried_a_bounded_number_of_times(fake_openai, settin
     assert len(fake_openai.requests_to(CHAT)) == 3  # the first try and two retries
 
 
+def test_timeouts_are_retried_then_succeed(fake_openai, settings):
+    settings.OPENAI_TIMEOUT_SECONDS = 0.3
+    settings.OPENAI_MAX_RETRIES = 1
+    fake_openai.script(CHAT, (200, chat_completion(json.dumps(GOOD)), {}, 1.0), (200, chat_completion(json.dumps(GOOD))))
+    result = get_provider().generate_captions(request())
+    assert len(result.captions) == 3
+    assert len(fake_openai.requests_to(CHAT)) == 2
+
+
+def test_timeouts_end_as_a_transient_error_after_bounded_retries(fake_openai, settings):
+    settings.OPENAI_TIMEOUT_SECONDS = 0.3
+    settings.OPENAI_MAX_RETRIES = 1
+    slow = (200, chat_completion(json.dumps(GOOD)), {}, 1.0)
+    fake_openai.script(CHAT, slow, slow, slow)
+    with pytest.raises(ProviderError) as caught:
+        get_provider().generate_captions(request())
+    assert caught.value.kind == "transient"
+    assert len(fake_openai.requests_to(CHAT)) == 2
+
+
 def test_insufficient_quota_fails_fast_without_retry(fake_openai, caplog):
     fake_openai.script(CHAT, *[(429, QUOTA_BODY)] * 3)
     with caplog.at_level(logging.DEBUG):

@@ -11,6 +11,8 @@ import itertools
 import random
 import string
 
+from backend.social.text import caption_length
+
 from ..text import format_inr
 from .base import AIProvider, CaptionRequest, CaptionResult, ImageSize, Usage
 
@@ -256,14 +258,20 @@ class OfflineProvider(AIProvider):
             )
             chosen.append(best)
 
+        budget, counting = self._budget(request)
         captions = []
         for o, d, p, occ, c in chosen:
-            body = " ".join(
-                part.format(**values)
-                for part in (openers[o], details[d], prices[p], occasions[occ])
-                if part
-            )
-            captions.append(f"{body}\n\n{closers[c].format(**values)}")
+            parts = [openers[o], details[d], prices[p], occasions[occ]]
+            closer = closers[c].format(**values)
+            # On short platforms (X: 280 weighted) leave out the occasion, then the detail
+            # line, rather than have the caption cut off mid-sentence.
+            for optional in (3, 1, None):
+                body = " ".join(part.format(**values) for part in parts if part)
+                caption = f"{body}\n\n{closer}"
+                if optional is None or caption_length(caption, counting) <= budget:
+                    break
+                parts[optional] = ""
+            captions.append(caption)
 
         return CaptionResult(
             captions=captions,
@@ -272,6 +280,13 @@ class OfflineProvider(AIProvider):
             model=MODEL,
             usage=Usage(),
         )
+
+    @staticmethod
+    def _budget(request: CaptionRequest) -> tuple[int, str]:
+        from ..captions import HASHTAG_BUDGET_SHARE, requirements_for
+
+        req = requirements_for(request.platform)
+        return int(req.caption_max * (1 - HASHTAG_BUDGET_SHARE)) - 4, req.caption_counting
 
     def _hashtags(self, request: CaptionRequest) -> list[str]:
         lang = request.language
