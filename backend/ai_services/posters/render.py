@@ -258,8 +258,24 @@ class _Typesetter:
             else:
                 hi = mid - 1
         if best:
-            return best
+            return self._balanced(text, stack, best, width)
         return self._ellipsized(text, stack, box, min_size, max_lines)
+
+    def _balanced(self, text: str, stack: list[str], block: _Block, width: int) -> _Block:
+        """Same size and line count, but lines of even length ("Flat 30% off / this week"
+        rather than "Flat 30% off this / week"): the narrowest width that keeps the count."""
+        count = len(block.lines)
+        if count < 2:
+            return block
+        lo, hi, best = int(width * 0.4), width, block.lines
+        while hi - lo > 4:
+            mid = (lo + hi) // 2
+            lines = self.wrap(text, stack, block.size, mid)
+            if len(lines) == count and all(line.width <= mid for line in lines):
+                best, hi = lines, mid
+            else:
+                lo = mid
+        return _Block(best, block.size, block.line_height, block.ascent)
 
     def _ellipsized(self, text, stack, box, size, max_lines) -> _Block:
         width, height = box[2] - box[0], box[3] - box[1]

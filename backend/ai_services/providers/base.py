@@ -47,6 +47,8 @@ class ProviderError(Exception):
     """
 
     KINDS = ("transient", "rejected", "quota_exhausted")
+    # What the API answers (never a 500): try later / the provider would not do it.
+    HTTP_STATUS = {"transient": 503, "rejected": 422, "quota_exhausted": 503}
 
     def __init__(self, kind: str, message: str) -> None:
         if kind not in self.KINDS:
@@ -54,6 +56,14 @@ class ProviderError(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
+
+    @property
+    def code(self) -> str:
+        return f"ai_provider_{self.kind}"
+
+    @property
+    def http_status(self) -> int:
+        return self.HTTP_STATUS[self.kind]
 
     def __repr__(self) -> str:
         return f"ProviderError(kind={self.kind!r}, message={self.message!r})"
@@ -182,6 +192,16 @@ class CaptionResult:
     provider: str
     model: str
     usage: Usage = field(default_factory=Usage)
+
+    def as_dict(self) -> dict:
+        """The body of POST /api/textile/caption/."""
+        return {
+            "captions": list(self.captions),
+            "hashtags": list(self.hashtags),
+            "provider": self.provider,
+            "model": self.model,
+            "usage": self.usage.as_dict(),
+        }
 
 
 class AIProvider(ABC):
