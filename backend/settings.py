@@ -335,3 +335,26 @@ SOCIAL_PLATFORMS = {
 # polled this often, at most this many times, before the attempt gives up as transient.
 SOCIAL_POLL_INTERVAL_SECONDS = env_float("SOCIAL_POLL_INTERVAL_SECONDS", 3.0)
 SOCIAL_POLL_MAX_ATTEMPTS = env_int("SOCIAL_POLL_MAX_ATTEMPTS", 20)
+
+# --- AI provider settings -----------------------------------------------------------------
+OPENAI_CHAT_MODEL = os.environ.get("OPENAI_CHAT_MODEL", "gpt-4.1-mini")
+OPENAI_IMAGE_MODEL = os.environ.get("OPENAI_IMAGE_MODEL", "gpt-image-1")
+OPENAI_TIMEOUT_SECONDS = env_float("OPENAI_TIMEOUT_SECONDS", 30.0)
+# Bounded retries, done by the SDK with backoff, on timeouts, 5xx and rate-limit 429s only;
+# a 429 `insufficient_quota` (no credit left) is never retried.
+OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 2)
+# Let the image model restyle the product photo before the poster is drawn (off: the shop's
+# own photo is used as is; text is always drawn by Pillow either way).
+AI_POSTER_RESTYLE = env_bool("AI_POSTER_RESTYLE", False)
+# Where poster fonts are looked for (see backend/ai_services/SYSTEM_PACKAGES), in order.
+POSTER_FONT_DIRS = env_list(
+    "POSTER_FONT_DIRS",
+    [
+        "/usr/share/fonts/truetype/noto",
+        "/usr/share/fonts/opentype/noto",
+        "/usr/share/fonts/truetype/lohit-devanagari",
+        "/usr/share/fonts/truetype/lohit-tamil",
+        "/usr/share/fonts/truetype/dejavu",
+        "/usr/share/fonts/truetype/freefont",
+    ],
+)
