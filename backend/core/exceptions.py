@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
@@ -33,6 +34,13 @@ class ServiceUnavailable(APIException):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DataError):
+        # A value the database cannot store (out of range, NUL characters): the client's input.
+        logger.info("Refused a value the database cannot store: %s", type(exc).__name__)
+        return Response(
+            {"detail": "A value is out of range or contains characters that cannot be stored.", "code": "invalid_value"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     response = drf_exception_handler(exc, context)

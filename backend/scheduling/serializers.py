@@ -81,7 +81,10 @@ class ScheduleTimeMixin:
                     {"scheduled_time": ["This time has no UTC offset: add one (e.g. +05:30) or give a timezone."]}
                 )
             when = when.replace(tzinfo=zoneinfo.ZoneInfo(name))
-        when = when.astimezone(zoneinfo.ZoneInfo("UTC"))
+        try:
+            when = when.astimezone(zoneinfo.ZoneInfo("UTC"))
+        except OverflowError:
+            raise serializers.ValidationError({"scheduled_time": ["This date is out of range."]}) from None
         if when <= timezone.now():
             raise serializers.ValidationError({"scheduled_time": ["The scheduled time must be in the future."]})
         data["scheduled_time"] = when
@@ -206,11 +209,23 @@ class DrainOutput(serializers.Serializer):
     failed = serializers.IntegerField()
 
 
+def _reasonable_date(value):
+    if not 1970 <= value.year <= 2999:
+        raise serializers.ValidationError("Dates must be between 1970 and 2999.")
+    return value
+
+
 class AnalyticsInput(serializers.Serializer):
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
     platform = serializers.CharField(required=False, max_length=32)
     organization = MemberOrganizationField(required=False)
+
+    def validate_date_from(self, value):
+        return _reasonable_date(value)
+
+    def validate_date_to(self, value):
+        return _reasonable_date(value)
 
     def validate(self, data):
         today = timezone.now().date()
