@@ -18,14 +18,6 @@ from PIL import ImageFont, features
 
 from .errors import FontUnavailable, ShapingUnavailable, UnsupportedText
 
-DEFAULT_FONT_DIRS = [
-    "/usr/share/fonts/truetype/noto",
-    "/usr/share/fonts/opentype/noto",
-    "/usr/share/fonts/truetype/lohit-devanagari",
-    "/usr/share/fonts/truetype/lohit-tamil",
-    "/usr/share/fonts/truetype/dejavu",
-    "/usr/share/fonts/truetype/freefont",
-]
 # Preference order per script and weight; the first file found in POSTER_FONT_DIRS wins.
 FONT_FILES: dict[str, dict[str, list[str]]] = {
     "latn": {
@@ -47,7 +39,7 @@ _PROBE = "\U0010fffd"  # a private-use code point no font maps: renders as .notd
 
 
 def font_dirs() -> list[str]:
-    return list(getattr(settings, "POSTER_FONT_DIRS", None) or DEFAULT_FONT_DIRS)
+    return list(settings.POSTER_FONT_DIRS)
 
 
 def needs_shaping(text: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from . import requirements
-from .base import Credentials, ErrorKind, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .base import Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
 from .graph import GraphPlatformService
 from .http import expires_at
 from .registry import register
@@ -67,19 +67,17 @@ class FacebookService(GraphPlatformService):
 
     def _upload_unpublished(self, request: PublishRequest) -> list[str]:
         """Upload each image with published=false (once: the ids are checkpointed)."""
-        state = request.state
-        photo_ids: list[str] = list(state.get("photo_ids", []))
-        for item in request.media[len(photo_ids):]:
+
+        def upload(item: MediaItem) -> str:
             body = self.call_json(
                 "POST",
                 f"{request.credentials.external_id}/photos",
                 credentials=request.credentials,
                 data={"url": item.url, "published": "false"},
             )
-            photo_ids.append(str(body["id"]))
-            state["photo_ids"] = photo_ids
-            request.save_state(state)
-        return photo_ids
+            return str(body["id"])
+
+        return self.upload_each(request, key="photo_ids", upload=upload)
 
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
         body = self.call_json(

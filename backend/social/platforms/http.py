@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import httpx
 from django.conf import settings
 
-from .base import Credentials, ErrorKind, PublishError, SocialMediaService
+from .base import Credentials, ErrorKind, MediaItem, PublishError, PublishRequest, SocialMediaService
 
 logger = logging.getLogger(__name__)
 
@@ -251,6 +251,16 @@ class HttpPlatformService(SocialMediaService):
         return None
 
     # --- Polling ----------------------------------------------------------------------------
+    def upload_each(self, request: PublishRequest, *, key: str, upload: Callable[[MediaItem], str]) -> list[str]:
+        """Upload each media item once: the ids are checkpointed in `request.state[key]`, so a
+        redelivered task uploads only what was not uploaded yet."""
+        ids: list[str] = list(request.state.get(key, []))
+        for item in request.media[len(ids):]:
+            ids.append(upload(item))
+            request.state[key] = ids
+            request.save_state(request.state)
+        return ids
+
     def poll(self, check: Callable[[], Any], *, what: str) -> Any:
         """Call `check` until it returns a value other than None, at most `poll_max_attempts` times.
 

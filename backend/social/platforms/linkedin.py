@@ -29,7 +29,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from . import requirements
-from .base import Credentials, ErrorKind, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .base import Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
 from .http import HttpPlatformService, expires_at
 from .registry import register
 from ..text import HASHTAG_RE
@@ -136,9 +136,7 @@ class LinkedInService(HttpPlatformService):
         return PublishResult(external_id=urn, permalink=f"https://www.linkedin.com/feed/update/{urn}/")
 
     def _upload_images(self, request: PublishRequest, *, owner: str) -> list[str]:
-        state = request.state
-        images: list[str] = list(state.get("image_urns", []))
-        for item in request.media[len(images):]:
+        def upload(item: MediaItem) -> str:
             init = self.call_json(
                 "POST",
                 "rest/images",
@@ -153,10 +151,9 @@ class LinkedInService(HttpPlatformService):
                 content=item.read_bytes(),
                 headers={"Content-Type": item.content_type or "application/octet-stream"},
             )
-            images.append(init["image"])
-            state["image_urns"] = images
-            request.save_state(state)
-        return images
+            return init["image"]
+
+        return self.upload_each(request, key="image_urns", upload=upload)
 
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
         body = self.call_json("GET", f"rest/socialActions/{quote(external_id, safe='')}", credentials=credentials)

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import httpx
 
 from . import requirements
-from .base import Credentials, ErrorKind, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .base import Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
 from .http import HttpPlatformService, expires_at
 from .registry import register
 
@@ -61,9 +61,7 @@ class TwitterService(HttpPlatformService):
         return PublishResult(external_id=tweet_id, permalink=f"https://x.com/{handle}/status/{tweet_id}")
 
     def _upload_media(self, request: PublishRequest) -> list[str]:
-        state = request.state
-        media_ids: list[str] = list(state.get("media_ids", []))
-        for item in request.media[len(media_ids):]:
+        def upload(item: MediaItem) -> str:
             answer = self.call_json(
                 "POST",
                 "media/upload",
@@ -71,10 +69,9 @@ class TwitterService(HttpPlatformService):
                 data={"media_category": "tweet_image"},
                 files={"media": (os.path.basename(item.path) or "image", item.read_bytes(), item.content_type)},
             )
-            media_ids.append(str(answer["data"]["id"]))
-            state["media_ids"] = media_ids
-            request.save_state(state)
-        return media_ids
+            return str(answer["data"]["id"])
+
+        return self.upload_each(request, key="media_ids", upload=upload)
 
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
         answer = self.call_json(
