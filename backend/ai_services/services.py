@@ -207,10 +207,12 @@ def poster_request(
     if product_image is not None:
         image_inspect(data=product_image, field="product_image")
     if poster_runs_in_background():
-        return _poster_job_create(
+        job = _poster_job_create(
             organization=organization, user=user, product_image=product_image,
             product_image_name=product_image_name, product_asset=product_asset, fields=fields,
         )
+        job.refresh_from_db()  # outside a transaction the job was handed to the queue already
+        return job
     event = usage_reserve(organization=organization, operation=Operation.POSTER, user=user)
     if product_asset is not None:
         with product_asset.file.open("rb") as handle:
@@ -237,10 +239,25 @@ def _poster_job_create(
         product_asset=product_asset,
         usage_event=event,
     )
+    transaction.on_commit(lambda: _poster_job_enqueue(job_id=job.pk))
+    return job
+
+
+def _poster_job_enqueue(*, job_id: int) -> None:
     from .tasks import run_poster_job
 
-    transaction.on_commit(lambda: run_poster_job.delay(job.pk))
-    return job
+    try:
+        run_poster_job.delay(job_id)
+    except Exception as exc:  # the broker is down: fail the job now rather than leave it queued forever
+        log.exception("Could not enqueue poster job %s", job_id)
+        claimed = GenerationJob.objects.filter(pk=job_id, status=GenerationJob.Status.QUEUED).update(
+            status=GenerationJob.Status.FAILED,
+            error={"detail": "The job queue is unavailable; try again shortly.", "code": "queue_unavailable"},
+            finished_at=timezone.now(),
+        )
+        event = GenerationJob.objects.get(pk=job_id).usage_event
+        if claimed and event is not None:
+            usage_release(event=event, outcome=UsageEvent.Outcome.FAILED, error=f"enqueue failed: {type(exc).__name__}")
 
 
 def poster_job_run(*, job_id: int) -> GenerationJob | None:

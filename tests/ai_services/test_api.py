@@ -326,3 +326,21 @@ def test_poster_provider_failure_inline_gives_the_unit_back(owner_client, org, s
     assert response.data["code"] == "ai_provider_quota_exhausted"
     assert used(org, "poster") == 0
     assert not MediaAsset.objects.filter(source=MediaAsset.Source.POSTER).exists()
+
+
+def test_broker_down_fails_the_job_and_gives_the_unit_back(owner_client, org, settings, monkeypatch,
+                                                           django_capture_on_commit_callbacks):
+    from backend.ai_services import tasks
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    settings.AI_POSTER_BACKGROUND = "always"
+    monkeypatch.setattr(tasks.run_poster_job, "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(POSTER, poster_body(), format="multipart")
+
+    assert response.status_code == 202
+    job = owner_client.get(f"/api/textile/jobs/{response.data['job']['id']}/").data
+    assert job["status"] == "failed" and job["error"]["code"] == "queue_unavailable"
+    assert used(org, "poster") == 0
