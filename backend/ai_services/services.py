@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import Organization, User
 from backend.assets.models import MediaAsset
@@ -163,6 +164,15 @@ def _json_safe(fields: dict) -> dict:
     return {name: (str(value) if isinstance(value, Decimal) else value) for name, value in fields.items()}
 
 
+def _asset_bytes(asset: MediaAsset, *, field: str) -> bytes:
+    try:
+        with asset.file.open("rb") as handle:
+            return handle.read()
+    except OSError:
+        log.warning("Media asset %s has no readable file (%s)", asset.pk, asset.file.name)
+        raise ValidationError({field: ["The file of this media asset is missing; upload the photo again."]}) from None
+
+
 def _poster_generate(
     *, organization: Organization, user: User | None, image: bytes, fields: dict, event: UsageEvent
 ) -> PosterGeneration:
@@ -213,10 +223,9 @@ def poster_request(
         )
         job.refresh_from_db()  # outside a transaction the job was handed to the queue already
         return job
-    event = usage_reserve(organization=organization, operation=Operation.POSTER, user=user)
     if product_asset is not None:
-        with product_asset.file.open("rb") as handle:
-            product_image = handle.read()
+        product_image = _asset_bytes(product_asset, field="asset_id")
+    event = usage_reserve(organization=organization, operation=Operation.POSTER, user=user)
     return _poster_generate(organization=organization, user=user, image=product_image, fields=fields, event=event)
 
 
@@ -276,8 +285,7 @@ def poster_job_run(*, job_id: int) -> GenerationJob | None:
     try:
         if job.product_asset is None:
             raise InvalidPosterSpec("The product photo was deleted before the poster was drawn.", field="product_image")
-        with job.product_asset.file.open("rb") as handle:
-            image = handle.read()
+        image = _asset_bytes(job.product_asset, field="product_image")
         if job.usage_event is None or job.usage_event.outcome != UsageEvent.Outcome.RESERVED:
             job.usage_event = usage_reserve(organization=job.organization, operation=Operation.POSTER, user=job.user)
         generation = _poster_generate(

@@ -344,3 +344,11 @@ def test_broker_down_fails_the_job_and_gives_the_unit_back(owner_client, org, se
     job = owner_client.get(f"/api/textile/jobs/{response.data['job']['id']}/").data
     assert job["status"] == "failed" and job["error"]["code"] == "queue_unavailable"
     assert used(org, "poster") == 0
+
+
+def test_poster_from_an_asset_whose_file_is_gone_is_a_400(owner_client, org):
+    asset = MediaAsset.objects.create(organization=org, file="org-1/missing.jpg", format="JPEG",
+                                      content_type="image/jpeg", width=10, height=10, size=10, sha256="0" * 64)
+    response = owner_client.post(POSTER, {"asset_id": asset.id, "title": "Saree"}, format="json")
+    assert response.status_code == 400 and "asset_id" in response.data
+    assert used(org, "poster") == 0
