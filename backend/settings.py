@@ -359,3 +359,32 @@ POSTER_FONT_DIRS = env_list(
         "/usr/share/fonts/truetype/freefont",
     ],
 )
+
+# --- AI plans, limits and background work ---------------------------------------------------
+# Units per calendar month (UTC) per organization, by Organization.plan; `null` = unlimited.
+# A poster counts one `poster` unit (the captions that come with it are included).
+AI_PLANS = {
+    "free": {"caption": 50, "poster": 10},
+    "pro": {"caption": 1000, "poster": 200},
+    "business": {"caption": 10000, "poster": 2000},
+}
+if os.environ.get("AI_PLANS_JSON", "").strip():
+    import json as _json
+
+    try:
+        AI_PLANS = _json.loads(os.environ["AI_PLANS_JSON"])
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"AI_PLANS_JSON is not valid JSON: {_exc}") from None
+    if not isinstance(AI_PLANS, dict) or not all(
+        isinstance(limits, dict)
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 or v is None for v in limits.values())
+        for limits in AI_PLANS.values()
+    ):
+        raise ImproperlyConfigured(
+            'AI_PLANS_JSON must map plan -> {"caption": int|null, "poster": int|null}, e.g. {"free": {"caption": 50, "poster": 10}}'
+        )
+# Where posters are drawn: "auto" (inline with the offline provider, in a Celery worker when the
+# provider calls a remote API), "always" (always a background job) or "never" (always inline).
+AI_POSTER_BACKGROUND = os.environ.get("AI_POSTER_BACKGROUND", "auto").strip().lower() or "auto"
+if AI_POSTER_BACKGROUND not in ("auto", "always", "never"):
+    raise ImproperlyConfigured("AI_POSTER_BACKGROUND must be auto, always or never")

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from backend.accounts.views import InviteAcceptView, LogoutView, MeView, OrganizationViewSet, SignupView, TokenRefresh, TokenView
+from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterView, UsageView
 from backend.assets.views import MediaAssetViewSet
 from backend.core.views import HealthView
 from backend.scheduling.views import ScheduledPostViewSet
@@ -17,6 +18,7 @@ router.register("social/accounts", SocialAccountViewSet, basename="social-accoun
 router.register("social/sandbox/publications", SandboxPublicationViewSet, basename="sandbox-publication")
 router.register("schedule", ScheduledPostViewSet, basename="schedule")
 router.register("media", MediaAssetViewSet, basename="media")
+router.register("textile/jobs", GenerationJobViewSet, basename="generation-job")
 
 api = [
     path("auth/signup/", SignupView.as_view(), name="signup"),
@@ -27,6 +29,9 @@ api = [
     path("invites/<str:token>/accept/", InviteAcceptView.as_view(), name="invite-accept"),
     path("social/platforms/", PlatformListView.as_view(), name="platforms"),
     path("social/preflight/", PreflightView.as_view(), name="preflight"),
+    path("textile/caption/", CaptionView.as_view(), name="textile-caption"),
+    path("textile/poster/", PosterView.as_view(), name="textile-poster"),
+    path("usage/", UsageView.as_view(), name="usage"),
     path("health/", HealthView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -54,6 +54,12 @@ def exception_handler(exc, context):
         detail = response.data["detail"]
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = {**response.data, "detail": str(detail), "code": str(code)}
+    # An exception may add fields to the body (e.g. the usage limit's numbers) and headers.
+    extra = getattr(exc, "extra_data", None)
+    if extra and isinstance(response.data, dict):
+        response.data = {**response.data, **extra}
+    for name, value in (getattr(exc, "headers", None) or {}).items():
+        response[name] = value
     return response
 
 

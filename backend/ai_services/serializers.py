@@ -1,0 +1,189 @@
+"""Request and response bodies of the AI endpoints (one serializer per direction and endpoint)."""
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from backend.accounts.fields import MemberOrganizationField
+from backend.assets.models import MediaAsset
+from backend.social.serializers import PlatformField
+
+from .models import GenerationJob, Operation
+from .posters import FESTIVALS, SIZES
+from .posters.render import LANGUAGES as POSTER_LANGUAGES
+from .providers.base import LANGUAGES, MAX_FIELD_CHARS, MAX_VARIANTS, TONES
+
+PRICE = {"max_digits": 10, "decimal_places": 2, "min_value": 0, "required": False, "allow_null": True, "coerce_to_string": False}
+
+
+def _text(name: str, **kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=MAX_FIELD_CHARS[name], required=False, allow_blank=True, allow_null=True, **kwargs)
+
+
+class _OrganizationInput(serializers.Serializer):
+    organization = MemberOrganizationField(
+        required=False, help_text="The organization to act in; optional when you belong to exactly one."
+    )
+
+
+class CaptionInput(_OrganizationInput):
+    product_name = serializers.CharField(max_length=MAX_FIELD_CHARS["product_name"])
+    fabric = _text("fabric")
+    color = _text("color")
+    category = _text("category")
+    price = serializers.DecimalField(**PRICE, help_text="In rupees.")
+    offer = _text("offer")
+    occasion = _text("occasion")
+    language = serializers.ChoiceField(choices=list(LANGUAGES), default="en")
+    tone = serializers.ChoiceField(choices=list(TONES), required=False, allow_null=True)
+    platform = PlatformField(required=False, allow_null=True,
+                             help_text="Captions and hashtags are fitted to this platform's limits.")
+    variants = serializers.IntegerField(min_value=1, max_value=MAX_VARIANTS, default=3)
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        data.pop("organization", None)
+        return data
+
+
+class TokenUsageOutput(serializers.Serializer):
+    prompt_tokens = serializers.IntegerField()
+    completion_tokens = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+
+
+class CaptionOutput(serializers.Serializer):
+    captions = serializers.ListField(child=serializers.CharField())
+    hashtags = serializers.ListField(child=serializers.CharField())
+    provider = serializers.CharField()
+    model = serializers.CharField()
+    usage = TokenUsageOutput(help_text="Tokens the provider reported (zero for the offline provider).")
+
+
+class PosterInput(_OrganizationInput):
+    product_image = serializers.FileField(
+        required=False, help_text="The product photo (JPEG, PNG, GIF or WebP). Or give asset_id."
+    )
+    asset_id = serializers.PrimaryKeyRelatedField(
+        queryset=MediaAsset.objects.none(), required=False, help_text="A media asset of your organization to use as the product photo."
+    )
+    title = serializers.CharField(max_length=MAX_FIELD_CHARS["product_name"])
+    offer_text = serializers.CharField(max_length=80, required=False, allow_blank=True, allow_null=True)
+    discount_percent = serializers.IntegerField(min_value=1, max_value=95, required=False, allow_null=True)
+    price = serializers.DecimalField(**PRICE)
+    original_price = serializers.DecimalField(**PRICE)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="INR", help_text="ISO 4217 code.")
+    shop_name = serializers.CharField(max_length=60, required=False, allow_blank=True, allow_null=True)
+    festival = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, allow_null=True,
+        help_text=f"One of: {', '.join(FESTIVALS)} (or a common alias such as deepavali).",
+    )
+    language = serializers.ChoiceField(choices=list(POSTER_LANGUAGES), required=False, allow_null=True,
+                                       help_text="Detected from the text when left out.")
+    size = serializers.ChoiceField(choices=list(SIZES), default="square",
+                                   help_text="square 1080x1080, portrait 1080x1350, story 1080x1920.")
+    platform = PlatformField(required=False, allow_null=True, help_text="Fit the image format and captions to it.")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["asset_id"].queryset = MediaAsset.objects.filter(organization__memberships__user=request.user)
+
+    def validate_product_image(self, upload):
+        if upload.size > settings.MEDIA_MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {settings.MEDIA_MAX_UPLOAD_BYTES:,} bytes."
+            )
+        return upload
+
+    def validate_currency(self, value: str) -> str:
+        return value.upper()
+
+    def validate(self, attrs: dict) -> dict:
+        if ("product_image" in attrs) == ("asset_id" in attrs):
+            raise serializers.ValidationError({"product_image": ["Send either product_image (a file) or asset_id."]})
+        asset, organization = attrs.get("asset_id"), attrs.get("organization")
+        if asset is not None and organization is not None and asset.organization_id != organization.pk:
+            raise serializers.ValidationError({"asset_id": ["This asset belongs to another organization."]})
+        return attrs
+
+    def service_kwargs(self) -> dict:
+        data = {k: v for k, v in self.validated_data.items() if v is not None and v != ""}
+        data.pop("organization", None)
+        upload = data.pop("product_image", None)
+        asset = data.pop("asset_id", None)
+        if upload is not None:
+            data["product_image"] = upload.read()
+            data["product_image_name"] = upload.name or ""
+        else:
+            data["product_asset"] = asset
+        return data
+
+
+class PosterAssetOutput(serializers.Serializer):
+    asset_id = serializers.IntegerField(help_text="Use it as asset_id in POST /api/schedule/.")
+    url = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    format = serializers.CharField()
+
+
+class PosterOutput(serializers.Serializer):
+    poster = PosterAssetOutput()
+    captions = serializers.ListField(child=serializers.CharField())
+    hashtags = serializers.ListField(child=serializers.CharField())
+    provider = serializers.CharField()
+    model = serializers.CharField()
+    usage = TokenUsageOutput()
+
+
+class JobErrorOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    field = serializers.CharField(required=False)
+
+
+class JobOutput(serializers.ModelSerializer):
+    result = PosterOutput(allow_null=True, help_text="Present when the job succeeded.")
+    error = JobErrorOutput(allow_null=True, help_text="Present when the job failed.")
+
+    class Meta:
+        model = GenerationJob
+        fields = ["id", "organization", "kind", "status", "result", "error", "created_at", "started_at", "finished_at"]
+
+
+class PosterJobOutput(serializers.Serializer):
+    job = JobOutput()
+
+
+class UsageInput(serializers.Serializer):
+    organization = MemberOrganizationField(required=False)
+
+
+class QuotaOutput(serializers.Serializer):
+    limit = serializers.IntegerField(allow_null=True, help_text="Units per month; null: unlimited.")
+    used = serializers.IntegerField()
+    remaining = serializers.IntegerField(allow_null=True)
+    resets_at = serializers.DateTimeField()
+
+
+class UsageOutput(serializers.Serializer):
+    organization = serializers.IntegerField()
+    plan = serializers.CharField()
+    caption = QuotaOutput()
+    poster = QuotaOutput()
+
+
+class UsageLimitErrorOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    operation = serializers.ChoiceField(choices=Operation.choices)
+    limit = serializers.IntegerField()
+    used = serializers.IntegerField()
+    resets_at = serializers.DateTimeField()
+
+
+class ErrorOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()

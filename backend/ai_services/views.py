@@ -1,0 +1,136 @@
+"""The AI endpoints: captions, posters, background jobs and the usage of the current period."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from backend.accounts.models import WRITER_ROLES, Organization
+from backend.accounts.selectors import organization_for_write
+from backend.core.idempotency import idempotent
+from backend.core.permissions import org_roles
+
+from .errors import api_error
+from .models import GenerationJob, Operation
+from .serializers import (
+    CaptionInput,
+    CaptionOutput,
+    ErrorOutput,
+    JobOutput,
+    PosterInput,
+    PosterJobOutput,
+    PosterOutput,
+    UsageInput,
+    UsageLimitErrorOutput,
+    UsageOutput,
+)
+from .services import caption_create, poster_request
+from .usage import usage_quota, usage_summary
+
+AI_ERRORS = {
+    400: OpenApiResponse(description="Invalid input: `{field: [message]}` or `{detail, code}`."),
+    403: OpenApiResponse(ErrorOutput, description="Your role does not allow generating content (viewers)."),
+    422: OpenApiResponse(ErrorOutput, description="The AI provider refused the request (`ai_provider_rejected`)."),
+    429: OpenApiResponse(
+        UsageLimitErrorOutput,
+        description="The monthly limit is used up (`usage_limit_exceeded`, with Retry-After and RateLimit-* headers), "
+        "or too many requests in a short time (`throttled`).",
+    ),
+    503: OpenApiResponse(ErrorOutput, description="The AI provider is unavailable or out of credit, or the server lacks a font."),
+}
+
+
+class AIEndpoint(APIView):
+    """Translates AI pipeline errors into 4xx/503 answers and throttles bursts per user."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "ai_burst"
+
+    def handle_exception(self, exc):
+        return super().handle_exception(api_error(exc) or exc)
+
+
+def _with_quota(response: Response, *, organization: Organization, operation: str) -> Response:
+    for name, value in usage_quota(organization=organization, operation=operation).headers().items():
+        response[name] = value
+    return response
+
+
+class CaptionView(AIEndpoint):
+    @extend_schema(
+        summary="Captions and hashtags for a product",
+        request=CaptionInput,
+        responses={200: CaptionOutput, **AI_ERRORS},
+    )
+    def post(self, request):
+        body = CaptionInput(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        organization = organization_for_write(
+            user=request.user, organization=body.validated_data.get("organization"), roles=WRITER_ROLES,
+            action="generate captions",
+        )
+        result = caption_create(organization=organization, user=request.user, **body.service_kwargs())
+        return _with_quota(Response(CaptionOutput(result.as_dict()).data), organization=organization, operation=Operation.CAPTION)
+
+
+class PosterView(AIEndpoint):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        summary="An offer poster (saved to the media library) with captions",
+        description="201 when the poster is drawn inline; 202 with a job to poll at /api/textile/jobs/{id}/ when a "
+        "worker draws it (settings.AI_POSTER_BACKGROUND). Counts one `poster` unit; its captions are included.",
+        request={"multipart/form-data": PosterInput, "application/json": PosterInput},
+        responses={201: PosterOutput, 202: PosterJobOutput, **AI_ERRORS},
+    )
+    @idempotent
+    def post(self, request):
+        body = PosterInput(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        asset = body.validated_data.get("asset_id")
+        organization = organization_for_write(
+            user=request.user,
+            organization=asset.organization if asset is not None else body.validated_data.get("organization"),
+            roles=WRITER_ROLES,
+            action="generate posters",
+        )
+        outcome = poster_request(organization=organization, user=request.user, **body.service_kwargs())
+        if isinstance(outcome, GenerationJob):
+            response = Response(PosterJobOutput({"job": outcome}).data, status=status.HTTP_202_ACCEPTED)
+        else:
+            response = Response(PosterOutput(outcome.as_dict()).data, status=status.HTTP_201_CREATED)
+        return _with_quota(response, organization=organization, operation=Operation.POSTER)
+
+
+class GenerationJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = GenerationJob.objects.none()  # for the schema; requests use get_queryset
+    serializer_class = JobOutput
+
+    def get_queryset(self):
+        return GenerationJob.objects.filter(organization__memberships__user=self.request.user)
+
+    @extend_schema(summary="A background generation: poll until succeeded or failed")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+
+class UsageView(APIView):
+    @extend_schema(
+        summary="AI usage of the current month, per operation",
+        parameters=[UsageInput],
+        responses={200: UsageOutput},
+    )
+    def get(self, request):
+        query = UsageInput(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        organization = query.validated_data.get("organization")
+        if organization is None:
+            mine = list(org_roles(request.user))
+            if len(mine) != 1:
+                raise ValidationError({"organization": ["You belong to several organizations (or none): say which one."]})
+            organization = Organization.objects.get(pk=mine[0])
+        return Response(UsageOutput(usage_summary(organization=organization)).data)
