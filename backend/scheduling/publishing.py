@@ -23,6 +23,7 @@ from backend.social.platforms.base import ErrorKind, MediaItem, PublishError, Pu
 from backend.social.platforms.registry import get_service
 from backend.social.services import credentials_for
 from backend.social.text import compose
+from backend.social.tokens import with_fresh_credentials
 
 from .models import PublishAttempt, SchedulerHeartbeat, ScheduledPost
 from .transitions import Status, transition, transition_where
@@ -145,7 +146,12 @@ def _call_platform(post: ScheduledPost) -> PublishResult:
         state=dict(post.publish_state),
         save_state=save_state,
     )
-    return service.publish(request)
+
+    def publish(credentials):  # expired token refreshed first; on AUTH one refresh and one retry
+        request.credentials = credentials
+        return service.publish(request)
+
+    return with_fresh_credentials(account=post.social_account, call=publish)
 
 
 def media_item_for(asset) -> MediaItem:

@@ -27,6 +27,13 @@ class SocialAccount(models.Model):
     refresh_token = EncryptedTextField(blank=True, default="")
     expires_at = models.DateTimeField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    # Token bookkeeping (see backend/social/tokens.py): bumped on every stored token change, so a
+    # refresher that read version n stores its result only if nobody stored n+1 meanwhile; when
+    # the current tokens were stored; and a short claim held while one refresher talks to the
+    # platform (a rotating refresh token must be spent once).
+    token_version = models.PositiveIntegerField(default=0)
+    tokens_updated_at = models.DateTimeField(null=True, blank=True)
+    refresh_claimed_until = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(blank=True)
     # Platform-specific, non-secret settings (e.g. WhatsApp phone_number_id and recipients).
