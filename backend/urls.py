@@ -9,7 +9,14 @@ from backend.accounts.views import InviteAcceptView, LogoutView, MeView, Organiz
 from backend.assets.views import MediaAssetViewSet
 from backend.core.views import HealthView
 from backend.scheduling.views import ScheduledPostViewSet
-from backend.social.views import PlatformListView, PreflightView, SandboxPublicationViewSet, SocialAccountViewSet
+from backend.social.views import (
+    OAuthCallbackView,
+    OAuthStartView,
+    PlatformListView,
+    PreflightView,
+    SandboxPublicationViewSet,
+    SocialAccountViewSet,
+)
 
 router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
@@ -27,6 +34,8 @@ api = [
     path("invites/<str:token>/accept/", InviteAcceptView.as_view(), name="invite-accept"),
     path("social/platforms/", PlatformListView.as_view(), name="platforms"),
     path("social/preflight/", PreflightView.as_view(), name="preflight"),
+    path("social/oauth/<str:platform>/start/", OAuthStartView.as_view(), name="oauth-start"),
+    path("social/oauth/<str:platform>/callback/", OAuthCallbackView.as_view(), name="oauth-callback"),
     path("health/", HealthView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -70,3 +70,26 @@ class SandboxPublication(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+
+class OAuthState(models.Model):
+    """One OAuth authorization in flight: single use, short-lived, bound to who started it.
+
+    Only a hash of the `state` value is kept; the PKCE verifier (X) is encrypted at rest.
+    """
+
+    state_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=32)
+    redirect_uri = models.URLField(max_length=2000)
+    code_verifier = EncryptedTextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"OAuth {self.platform} for organization {self.organization_id}"

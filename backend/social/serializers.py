@@ -96,3 +96,36 @@ class SandboxPublicationOutput(serializers.ModelSerializer):
     class Meta:
         model = SandboxPublication
         fields = ["id", "post", "social_account", "caption", "media", "external_id", "published_at"]
+
+
+class OAuthStartInput(serializers.Serializer):
+    organization = MemberOrganizationField()
+    redirect_uri = serializers.URLField(
+        max_length=2000, help_text="Where the platform sends the user back (http or https; registered with the platform's app)."
+    )
+
+    def validate_redirect_uri(self, value: str) -> str:
+        if not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("Enter an http or https URL.")
+        return value
+
+
+class OAuthStartOutput(serializers.Serializer):
+    authorization_url = serializers.URLField(help_text="Send the user here to grant access.")
+    state = serializers.CharField(help_text="Single use; comes back on the callback. Expires after OAUTH_STATE_TTL_SECONDS.")
+
+
+class OAuthCallbackInput(serializers.Serializer):
+    code = serializers.CharField(max_length=4096, required=False, help_text="The authorization code the platform returned.")
+    state = serializers.CharField(max_length=512)
+    error = serializers.CharField(max_length=200, required=False, help_text="Set by the platform when the user refused.")
+    error_description = serializers.CharField(max_length=1000, required=False)
+
+    def validate(self, data):
+        if "error" in data:
+            raise serializers.ValidationError(
+                {"code": [f"The platform did not grant access: {data.get('error_description') or data['error']}."]}
+            )
+        if not data.get("code"):
+            raise serializers.ValidationError({"code": ["This field is required."]})
+        return data
