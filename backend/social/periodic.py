@@ -15,4 +15,10 @@ def social_periodic_task_specs() -> list[dict]:
             "every": settings.SOCIAL_TOKEN_REFRESH_INTERVAL_SECONDS,
             "description": "Refreshes tokens of connected accounts shortly before they expire.",
         },
+        {
+            "name": "Fetch engagement metrics",
+            "task": FETCH_METRICS_TASK,
+            "every": settings.METRICS_INTERVAL_SECONDS,
+            "description": "Reads metrics of recent posts at checkpoints after posting (1 h, 6 h, 24 h, 72 h, 7 days).",
+        },
     ]

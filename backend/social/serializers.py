@@ -129,3 +129,13 @@ class OAuthCallbackInput(serializers.Serializer):
         if not data.get("code"):
             raise serializers.ValidationError({"code": ["This field is required."]})
         return data
+
+
+class PostMetricsOutput(serializers.Serializer):
+    likes = serializers.IntegerField(allow_null=True)
+    comments = serializers.IntegerField(allow_null=True)
+    shares = serializers.IntegerField(allow_null=True)
+    views = serializers.IntegerField(allow_null=True)
+    reach = serializers.IntegerField(allow_null=True)
+    impressions = serializers.IntegerField(allow_null=True)
+    fetched_at = serializers.DateTimeField(allow_null=True, help_text="When the platform was read; null before the first reading.")
