@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.social.limits import publish_limit_check
 from backend.social.models import SocialAccount
 from backend.social.platforms.base import ErrorKind, MediaItem, PublishError, PublishRequest, PublishResult
 from backend.social.platforms.registry import get_service
@@ -122,6 +123,7 @@ def post_publish(*, post_id: int) -> str:
         )
         return _record_failure(post_id=post_id, attempt=attempt, error=error)
     try:
+        publish_limit_check(post=post)  # over an account limit: waits (rate_limited) for the window
         result = _call_platform(post)
     except PublishError as error:
         return _record_failure(post_id=post_id, attempt=attempt, error=error)
