@@ -117,3 +117,10 @@ def test_periodic_task_reads_each_checkpoint_once(platforms, make_post, x_accoun
         assert fetch_due_metrics() == 0
     assert not PostMetrics.objects.filter(post__in=[too_new, too_old]).exists()
     assert len(platforms.requests) == 2
+
+
+def test_the_metrics_periodic_task_exists_after_migrations(settings):
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="social.fetch_due_metrics")
+    assert task.enabled and task.interval.every == settings.METRICS_INTERVAL_SECONDS
