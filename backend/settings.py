@@ -388,3 +388,27 @@ if os.environ.get("AI_PLANS_JSON", "").strip():
 AI_POSTER_BACKGROUND = os.environ.get("AI_POSTER_BACKGROUND", "auto").strip().lower() or "auto"
 if AI_POSTER_BACKGROUND not in ("auto", "always", "never"):
     raise ImproperlyConfigured("AI_POSTER_BACKGROUND must be auto, always or never")
+
+# --- Platform integration: OAuth, token refresh, publishing limits, metrics ------------------
+# An OAuth `state` lives this long (single use).
+OAUTH_STATE_TTL_SECONDS = env_int("OAUTH_STATE_TTL_SECONDS", 600)
+# Redirect URIs an OAuth start may name (comma-separated, exact match); empty allows any http(s)
+# URL (the platforms themselves only redirect to URIs registered with the app).
+OAUTH_ALLOWED_REDIRECT_URIS = env_list("OAUTH_ALLOWED_REDIRECT_URIS", [])
+# Beat refreshes tokens this often. A token is refreshed when what is left of its life is below
+# a quarter of its lifetime, clamped to [MIN_LEAD, WINDOW]: 60-day tokens 7 days before they
+# expire, 2 h tokens (X, TikTok) 30 minutes before.
+SOCIAL_TOKEN_REFRESH_INTERVAL_SECONDS = env_int("SOCIAL_TOKEN_REFRESH_INTERVAL_SECONDS", 300)
+SOCIAL_TOKEN_REFRESH_WINDOW_SECONDS = env_int("SOCIAL_TOKEN_REFRESH_WINDOW_SECONDS", 7 * 24 * 3600)
+SOCIAL_TOKEN_REFRESH_MIN_LEAD_SECONDS = env_int("SOCIAL_TOKEN_REFRESH_MIN_LEAD_SECONDS", 15 * 60)
+SOCIAL_TOKEN_REFRESH_BATCH_SIZE = env_int("SOCIAL_TOKEN_REFRESH_BATCH_SIZE", 100)
+# Posting windows per account enforced before calling a platform: platform → (posts, seconds).
+SOCIAL_PUBLISH_WINDOWS = {
+    "twitter": (env_int("X_POSTS_PER_WINDOW", 100), env_int("X_POST_WINDOW_SECONDS", 15 * 60)),
+}
+# How long an Instagram content_publishing_limit reading is reused for one account.
+INSTAGRAM_QUOTA_CACHE_SECONDS = env_int("INSTAGRAM_QUOTA_CACHE_SECONDS", 60)
+# Engagement metrics: beat looks for due checkpoints this often; checkpoints in hours after posting.
+METRICS_INTERVAL_SECONDS = env_int("METRICS_INTERVAL_SECONDS", 900)
+METRICS_CHECKPOINT_HOURS = [int(h) for h in env_list("METRICS_CHECKPOINT_HOURS", ["1", "6", "24", "72", "168"])]
+METRICS_BATCH_SIZE = env_int("METRICS_BATCH_SIZE", 200)

@@ -10,7 +10,14 @@ from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterV
 from backend.assets.views import MediaAssetViewSet
 from backend.core.views import HealthView
 from backend.scheduling.views import ScheduledPostViewSet
-from backend.social.views import PlatformListView, PreflightView, SandboxPublicationViewSet, SocialAccountViewSet
+from backend.social.views import (
+    OAuthCallbackView,
+    OAuthStartView,
+    PlatformListView,
+    PreflightView,
+    SandboxPublicationViewSet,
+    SocialAccountViewSet,
+)
 
 router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
@@ -32,6 +39,8 @@ api = [
     path("textile/caption/", CaptionView.as_view(), name="textile-caption"),
     path("textile/poster/", PosterView.as_view(), name="textile-poster"),
     path("usage/", UsageView.as_view(), name="usage"),
+    path("social/oauth/<str:platform>/start/", OAuthStartView.as_view(), name="oauth-start"),
+    path("social/oauth/<str:platform>/callback/", OAuthCallbackView.as_view(), name="oauth-callback"),
     path("health/", HealthView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -9,6 +9,8 @@ from django.conf import settings
 
 
 def periodic_task_specs() -> list[dict]:
+    from backend.social.periodic import social_periodic_task_specs
+
     return [
         {
             "name": "Publish due posts",
@@ -22,6 +24,7 @@ def periodic_task_specs() -> list[dict]:
             "every": 3600,
             "description": "Forgets Idempotency-Key records older than 24 hours.",
         },
+        *social_periodic_task_specs(),
     ]
 
 

@@ -18,11 +18,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.social.limits import publish_limit_check
 from backend.social.models import SocialAccount
 from backend.social.platforms.base import ErrorKind, MediaItem, PublishError, PublishRequest, PublishResult
 from backend.social.platforms.registry import get_service
 from backend.social.services import credentials_for
 from backend.social.text import compose
+from backend.social.tokens import with_fresh_credentials
 
 from .models import PublishAttempt, SchedulerHeartbeat, ScheduledPost
 from .transitions import Status, transition, transition_where
@@ -121,6 +123,7 @@ def post_publish(*, post_id: int) -> str:
         )
         return _record_failure(post_id=post_id, attempt=attempt, error=error)
     try:
+        publish_limit_check(post=post)  # over an account limit: waits (rate_limited) for the window
         result = _call_platform(post)
     except PublishError as error:
         return _record_failure(post_id=post_id, attempt=attempt, error=error)
@@ -145,7 +148,12 @@ def _call_platform(post: ScheduledPost) -> PublishResult:
         state=dict(post.publish_state),
         save_state=save_state,
     )
-    return service.publish(request)
+
+    def publish(credentials):  # expired token refreshed first; on AUTH one refresh and one retry
+        request.credentials = credentials
+        return service.publish(request)
+
+    return with_fresh_credentials(account=post.social_account, call=publish)
 
 
 def media_item_for(asset) -> MediaItem:

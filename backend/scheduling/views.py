@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from backend.accounts.models import MANAGER_ROLES
 from backend.core.idempotency import idempotent
 from backend.core.permissions import OrganizationRole, org_roles
+from backend.social.metrics import post_metrics_latest, post_metrics_refresh
+from backend.social.serializers import PostMetricsOutput
 
 from . import services
 from .models import ScheduledPost
@@ -134,6 +136,17 @@ class ScheduledPostViewSet(
         post = self.get_object()
         page = self.paginate_queryset(post.attempts.order_by("started_at", "id"))
         return self.get_paginated_response(AttemptOutput(page, many=True).data)
+
+    @extend_schema(responses={200: PostMetricsOutput}, summary="Latest engagement (nulls before the first reading)")
+    @action(detail=True, methods=["get"])
+    def metrics(self, request, pk=None):
+        return Response(PostMetricsOutput(post_metrics_latest(post=self.get_object())).data)
+
+    @extend_schema(request=None, responses={202: PostMetricsOutput}, summary="Fetch fresh metrics from the platform (posted posts; 409 otherwise)")
+    @action(detail=True, methods=["post"])
+    def refresh_metrics(self, request, pk=None):
+        post = post_metrics_refresh(post=self.get_object(), by=request.user)
+        return Response(PostMetricsOutput(post_metrics_latest(post=post)).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: PostOutput(many=True)})
     @action(detail=False, methods=["get"])

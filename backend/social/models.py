@@ -27,6 +27,13 @@ class SocialAccount(models.Model):
     refresh_token = EncryptedTextField(blank=True, default="")
     expires_at = models.DateTimeField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    # Token bookkeeping (see backend/social/tokens.py): bumped on every stored token change, so a
+    # refresher that read version n stores its result only if nobody stored n+1 meanwhile; when
+    # the current tokens were stored; and a short claim held while one refresher talks to the
+    # platform (a rotating refresh token must be spent once).
+    token_version = models.PositiveIntegerField(default=0)
+    tokens_updated_at = models.DateTimeField(null=True, blank=True)
+    refresh_claimed_until = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(blank=True)
     # Platform-specific, non-secret settings (e.g. WhatsApp phone_number_id and recipients).
@@ -63,3 +70,54 @@ class SandboxPublication(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+
+class OAuthState(models.Model):
+    """One OAuth authorization in flight: single use, short-lived, bound to who started it.
+
+    Only a hash of the `state` value is kept; the PKCE verifier (X) is encrypted at rest.
+    """
+
+    state_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=32)
+    redirect_uri = models.URLField(max_length=2000)
+    code_verifier = EncryptedTextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"OAuth {self.platform} for organization {self.organization_id}"
+
+
+class PostMetrics(models.Model):
+    """One reading of a published post's engagement; the newest successful one is what the API shows.
+
+    `checkpoint` names the scheduled reading it was ("1h", "6h", ... after posting; empty for a
+    reading someone asked for). A failed reading is kept with its error, so a checkpoint is not
+    retried in a loop; it never changes the post.
+    """
+
+    post = models.ForeignKey("scheduling.ScheduledPost", on_delete=models.CASCADE, related_name="metrics_readings")
+    checkpoint = models.CharField(max_length=16, blank=True)
+    likes = models.BigIntegerField(null=True, blank=True)
+    comments = models.BigIntegerField(null=True, blank=True)
+    shares = models.BigIntegerField(null=True, blank=True)
+    views = models.BigIntegerField(null=True, blank=True)
+    reach = models.BigIntegerField(null=True, blank=True)
+    impressions = models.BigIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-fetched_at", "-id"]
+        indexes = [models.Index(fields=["post", "-fetched_at"], name="post_metrics_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"Metrics of post {self.post_id} at {self.fetched_at:%Y-%m-%d %H:%M}"

@@ -10,7 +10,7 @@ from backend.accounts.models import MANAGER_ROLES, Organization, User
 from backend.core.permissions import require_role
 
 from .models import SocialAccount
-from .platforms.base import Credentials
+from .tokens import credentials_for  # noqa: F401  (re-exported: publishing imports it from here)
 
 
 @transaction.atomic
@@ -36,6 +36,7 @@ def social_account_connect(
         access_token=access_token,
         refresh_token=refresh_token,
         expires_at=expires_at,
+        tokens_updated_at=timezone.now() if access_token else None,
         metadata=metadata or {},
         connected_by=by,
     )
@@ -58,15 +59,3 @@ def social_account_disconnect(*, account: SocialAccount, by: User) -> SocialAcco
     account.save(update_fields=["status", "status_reason", "access_token", "refresh_token", "disconnected_at", "updated_at"])
     posts_cancel_for_account(account=account, reason=f"The {account.platform} account {account.handle} was disconnected.")
     return account
-
-
-def credentials_for(account: SocialAccount) -> Credentials:
-    return Credentials(
-        account_id=account.pk,
-        handle=account.handle,
-        external_id=account.external_id,
-        access_token=account.access_token,
-        refresh_token=account.refresh_token,
-        expires_at=account.expires_at,
-        metadata=dict(account.metadata),
-    )

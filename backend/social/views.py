@@ -3,6 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from django.shortcuts import get_object_or_404
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,9 +15,14 @@ from backend.core.permissions import OrganizationRole, org_roles
 
 from . import services
 from .models import SandboxPublication, SocialAccount
-from .platforms.registry import all_services
+from .oauth import oauth_complete, oauth_start
+from .platforms.base import SocialMediaService, UnknownPlatform
+from .platforms.registry import all_services, get_service
 from .checks import asset_bytes, preflight_run
 from .serializers import (
+    OAuthCallbackInput,
+    OAuthStartInput,
+    OAuthStartOutput,
     PlatformOutput,
     PreflightInput,
     PreflightOutput,
@@ -93,3 +99,31 @@ class PreflightView(APIView):
             organization=organization, by=request.user,
         )
         return Response(PreflightOutput({"ok": result.ok, "problems": result.problems, "fixed_asset": fixed}).data)
+
+
+def _platform_service(platform: str) -> SocialMediaService:
+    try:
+        return get_service(platform)
+    except UnknownPlatform:
+        raise NotFound(f"Unknown platform: {platform}.") from None
+
+
+class OAuthStartView(APIView):
+    @extend_schema(request=OAuthStartInput, responses={201: OAuthStartOutput}, tags=["social"], summary="Start connecting an account with OAuth")
+    @idempotent
+    def post(self, request, platform: str):
+        service = _platform_service(platform)
+        body = OAuthStartInput(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        url, state = oauth_start(by=request.user, service=service, **body.validated_data)
+        return Response(OAuthStartOutput({"authorization_url": url, "state": state}).data, status=status.HTTP_201_CREATED)
+
+
+class OAuthCallbackView(APIView):
+    @extend_schema(parameters=[OAuthCallbackInput], responses={201: SocialAccountOutput}, tags=["social"], summary="Finish an OAuth connection")
+    def get(self, request, platform: str):
+        service = _platform_service(platform)
+        query = OAuthCallbackInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        account = oauth_complete(by=request.user, service=service, code=query.validated_data["code"], state=query.validated_data["state"])
+        return Response(SocialAccountOutput(account).data, status=status.HTTP_201_CREATED)

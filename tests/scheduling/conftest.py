@@ -42,3 +42,6 @@ def make_post(sandbox, owner):
         )
 
     return make
+
+
+from tests.social.platforms.conftest import fake, platforms  # noqa: E402,F401  (the fake platform server)

@@ -181,6 +181,11 @@ class SocialMediaService(ABC):
     # and the matching verifier with `exchange_code` (see `pkce_pair`).
     oauth_supported: ClassVar[bool] = False
     pkce: ClassVar[bool] = False
+    # What `refresh_token` needs: "refresh_token" (a separate, possibly rotating refresh token),
+    # "access_token" (the access token itself is extended, e.g. Instagram), "" (no refresh).
+    refresh_with: ClassVar[str] = ""
+    # A token younger than this cannot be refreshed yet (Instagram: 24 h).
+    refresh_min_age_seconds: ClassVar[int] = 0
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None = None) -> str:
         """Where to send the user to grant access; the platform redirects back with `code`."""

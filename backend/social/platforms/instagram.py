@@ -58,6 +58,8 @@ class InstagramService(GraphPlatformService):
     name = "Instagram"
     requirements = requirements.INSTAGRAM
     oauth_supported = True
+    refresh_with = "access_token"
+    refresh_min_age_seconds = 24 * 3600
 
     transient_codes = frozenset({NOT_READY, (-1, 2207001), (-1, 2207032), (-2, 2207003), -1, -2, 1, 2})
     rate_limited_codes = frozenset({DAILY_CAP})

@@ -69,6 +69,7 @@ class LinkedInService(HttpPlatformService):
     name = "LinkedIn"
     requirements = requirements.LINKEDIN
     oauth_supported = True
+    refresh_with = "refresh_token"
 
     def api_url(self, path: str) -> str:
         # The version is a header, not a path segment: paths name /rest/... or /v2/... in full.

@@ -70,6 +70,7 @@ class TikTokService(HttpPlatformService):
     name = "TikTok"
     requirements = requirements.TIKTOK
     oauth_supported = True
+    refresh_with = "refresh_token"
 
     def platform_error(self, *, status: int, body: Any, headers: httpx.Headers) -> PublishError | None:
         error = envelope_error(body)

@@ -33,6 +33,7 @@ class TwitterService(HttpPlatformService):
     name = "X"
     requirements = requirements.TWITTER
     oauth_supported = True
+    refresh_with = "refresh_token"
     pkce = True
 
     def platform_error(self, *, status: int, body: Any, headers: httpx.Headers) -> PublishError | None:

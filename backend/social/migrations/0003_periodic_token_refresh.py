@@ -1,0 +1,28 @@
+"""Register beat's token refresh task, so a fresh database refreshes tokens without a manual step."""
+from django.db import migrations
+
+TASKS = ["social.refresh_expiring_tokens"]
+
+
+def create_periodic_tasks(apps, schema_editor):
+    from backend.scheduling.periodic import periodic_tasks_sync
+    from backend.social.periodic import social_periodic_task_specs
+
+    periodic_tasks_sync(
+        interval_model=apps.get_model("django_celery_beat", "IntervalSchedule"),
+        task_model=apps.get_model("django_celery_beat", "PeriodicTask"),
+        specs=[spec for spec in social_periodic_task_specs() if spec["task"] in TASKS],
+    )
+
+
+def remove_periodic_tasks(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(task__in=TASKS).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("social", "0002_token_refresh"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(create_periodic_tasks, remove_periodic_tasks)]
