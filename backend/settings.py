@@ -248,6 +248,29 @@ PUBLISH_RETRY_BACKOFF_MAX_SECONDS = env_float("PUBLISH_RETRY_BACKOFF_MAX_SECONDS
 # A due post handed to a worker but not taken within this many seconds is handed out again
 # (a lost broker message must never lose a post; a duplicate message is harmless).
 PUBLISH_REDISPATCH_SECONDS = env_int("PUBLISH_REDISPATCH_SECONDS", 60)
+# A post still `publishing` this long after a worker claimed it has lost its worker (killed,
+# out of memory, machine gone): the dispatch tick asks the platform and settles it. Must exceed
+# the task time limit, so a slow worker that is still alive is never overtaken.
+PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 900)
+# A post found due longer ago than this (the scheduler or workers were down) is failed as
+# `missed` rather than published late.
+PUBLISH_MISSED_TOLERANCE_SECONDS = env_int("PUBLISH_MISSED_TOLERANCE_SECONDS", 3600)
+
+# --- Reliability invariants, checked at start-up -------------------------------------------
+if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
+if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS and not (
+    CELERY_TASK_TIME_LIMIT < CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+):
+    raise ImproperlyConfigured(
+        "CELERY_TASK_TIME_LIMIT must be below CELERY_VISIBILITY_TIMEOUT: otherwise Redis hands a task "
+        "that is still running to a second worker."
+    )
+if not CELERY_TASK_TIME_LIMIT < PUBLISH_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        "PUBLISH_LEASE_SECONDS must exceed CELERY_TASK_TIME_LIMIT: otherwise a post whose worker is "
+        "still publishing is recovered under it."
+    )
 
 # --- Social platforms ---------------------------------------------------------------------
 # Token encryption keys (Fernet, url-safe base64 of 32 bytes), newest first; older keys still
