@@ -242,6 +242,10 @@ CELERY_TASK_ROUTES = {"scheduling.publish_post": {"queue": "publish", "routing_k
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# On a lost broker connection, let running publishes finish rather than cancel them mid-call
+# (a cancelled publish leaves its post to the lease recovery, and the platform may have it);
+# their redelivered messages lose the claim and do nothing.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # --- Publishing ---------------------------------------------------------------------------

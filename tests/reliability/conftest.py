@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from .harness import Processes, free_port, start_redis, wait_for
+from .harness import REPORTED, Processes, free_port, start_redis, wait_for
 
 # Short enough for a test, in the relations the settings require (soft < hard < visibility; hard < lease).
 INTERVAL = 1
@@ -112,3 +112,10 @@ def make_posts(owner):
 
 def elapsed(since: float) -> float:
     return time.monotonic() - since
+
+
+def pytest_terminal_summary(terminalreporter):
+    if REPORTED:
+        terminalreporter.section("reliability figures")
+        for line in REPORTED:
+            terminalreporter.write_line(line)

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+REPORTED: list[str] = []  # the figures of this run, printed in pytest's terminal summary
 
 
 def free_port() -> int:
@@ -75,28 +76,33 @@ class Processes:
         )
 
     def kill(self, name: str, sig: int = signal.SIGKILL, *, timeout: float = 15) -> None:
-        """Signal the process's whole group (a worker and its prefork children), wait for it."""
+        """SIGKILL: the whole process group at once (a worker and its prefork children). Another
+        signal goes to the main process only (SIGTERM: a worker's warm shutdown); whatever of
+        the group is left after `timeout` is SIGKILLed."""
         proc = self.procs.pop(name)
         try:
-            os.killpg(proc.pid, sig)
+            if sig == signal.SIGKILL:
+                os.killpg(proc.pid, sig)
+            else:
+                proc.send_signal(sig)
         except ProcessLookupError:
             pass
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            pass
+        try:
             os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if proc.poll() is None:
             proc.wait(timeout=10)
-        if sig != signal.SIGKILL:  # children that outlived a graceful stop
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def alive(self, name: str) -> bool:
         return name in self.procs and self.procs[name].poll() is None
 
     def stop_all(self) -> None:
-        for name in list(self.procs):
+        for name in reversed(list(self.procs)):  # workers and beats before the redis they use
             try:
                 self.kill(name, signal.SIGTERM, timeout=10)
             except Exception:  # keep stopping the others
@@ -224,6 +230,7 @@ class Figures:
             f"[reliability {self.scenario}] posts={self.posts} posted={self.posted} failed={self.failed} "
             f"duplicates={self.duplicates} lost={self.lost} unsettled={self.unsettled} {lateness} wall={self.wall:.1f}s {extra}"
         )
+        REPORTED.append(line)
         if os.environ.get("POSTLOOM_RELIABILITY_FIGURES"):  # a file to collect the figures of a run
             with open(os.environ["POSTLOOM_RELIABILITY_FIGURES"], "a") as out:
                 out.write(line + "\n")
