@@ -63,7 +63,7 @@ class Processes:
     def celery(self, name: str, *args: str) -> subprocess.Popen:
         return self.start(name, [sys.executable, "-m", "tests.reliability.celery_main", "-A", "backend", *args])
 
-    def worker(self, name: str, *, concurrency: int = 4) -> subprocess.Popen:
+    def worker(self, name: str, *, concurrency: int = int(os.environ.get("RELTEST_CONCURRENCY", 4))) -> subprocess.Popen:
         return self.celery(
             name, "worker", "--concurrency", str(concurrency), "--loglevel", os.environ.get("RELTEST_WORKER_LOGLEVEL", "WARNING"), "-n", f"{name}@%h",
             "--without-gossip", "--without-mingle",

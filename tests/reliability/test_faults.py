@@ -2,8 +2,10 @@
 processes on PostgreSQL and a private Redis, the sandbox platform as the witness
 (SandboxPublication is what the platform received), or a local HTTP platform failing with 500s.
 
-Each test prints its figures (posts, duplicates, lost, lateness = platform receive time −
-scheduled time); run with -s to see them.
+Each test reports its figures (posts, duplicates, lost, lateness = platform receive time −
+scheduled time) in pytest's terminal summary; POSTLOOM_RELIABILITY_FIGURES=<file> also appends
+them to a file. Tuning experiments: RELTEST_<VAR>=value passes <VAR> to the subprocesses (e.g.
+RELTEST_PUBLISH_BATCH_SIZE), RELTEST_CONCURRENCY and RELTEST_WORKER_LOGLEVEL shape the worker.
 """
 from __future__ import annotations
 
