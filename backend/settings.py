@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("POSTLOOM_VAR_DIR", BASE_DIR / "var"))
@@ -232,10 +233,20 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1)
+# Publishing has its own queue, so beat's ticks (on the default queue) never wait behind a
+# backlog of posts. A plain `celery -A backend worker` consumes both; `-Q publish` / `-Q celery`
+# split them across workers.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("publish", routing_key="publish"))
+CELERY_TASK_ROUTES = {"scheduling.publish_post": {"queue": "publish", "routing_key": "publish"}}
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# On a lost broker connection, let running publishes finish rather than cancel them mid-call
+# (a cancelled publish leaves its post to the lease recovery, and the platform may have it);
+# their redelivered messages lose the claim and do nothing.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # --- Publishing ---------------------------------------------------------------------------
@@ -249,6 +260,29 @@ PUBLISH_RETRY_BACKOFF_MAX_SECONDS = env_float("PUBLISH_RETRY_BACKOFF_MAX_SECONDS
 # A due post handed to a worker but not taken within this many seconds is handed out again
 # (a lost broker message must never lose a post; a duplicate message is harmless).
 PUBLISH_REDISPATCH_SECONDS = env_int("PUBLISH_REDISPATCH_SECONDS", 60)
+# A post still `publishing` this long after a worker claimed it has lost its worker (killed,
+# out of memory, machine gone): the dispatch tick asks the platform and settles it. Must exceed
+# the task time limit, so a slow worker that is still alive is never overtaken.
+PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 900)
+# A post found due longer ago than this (the scheduler or workers were down) is failed as
+# `missed` rather than published late.
+PUBLISH_MISSED_TOLERANCE_SECONDS = env_int("PUBLISH_MISSED_TOLERANCE_SECONDS", 3600)
+
+# --- Reliability invariants, checked at start-up -------------------------------------------
+if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
+if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS and not (
+    CELERY_TASK_TIME_LIMIT < CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+):
+    raise ImproperlyConfigured(
+        "CELERY_TASK_TIME_LIMIT must be below CELERY_VISIBILITY_TIMEOUT: otherwise Redis hands a task "
+        "that is still running to a second worker."
+    )
+if not CELERY_TASK_TIME_LIMIT < PUBLISH_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        "PUBLISH_LEASE_SECONDS must exceed CELERY_TASK_TIME_LIMIT: otherwise a post whose worker is "
+        "still publishing is recovered under it."
+    )
 
 # --- Social platforms ---------------------------------------------------------------------
 # Token encryption keys (Fernet, url-safe base64 of 32 bytes), newest first; older keys still

@@ -31,6 +31,7 @@ def health_check() -> HealthReport:
         return report
     _check_broker(report)
     _check_scheduler(report)
+    _check_backlog(report)
     return report
 
 
@@ -65,3 +66,21 @@ def _check_scheduler(report: HealthReport) -> None:
         )
     else:
         report.checks["scheduler"] = "ok"
+
+
+def _check_backlog(report: HealthReport) -> None:
+    """Posts overdue beyond the tolerance, or stuck in `publishing` beyond the lease."""
+    from backend.scheduling.recovery import missed_posts, stuck_posts
+
+    overdue = missed_posts().count()
+    stuck = stuck_posts().count()
+    if overdue:
+        report.problems.append(
+            f"{overdue} scheduled post(s) are overdue by more than {settings.PUBLISH_MISSED_TOLERANCE_SECONDS} s: "
+            "are the workers running?"
+        )
+    if stuck:
+        report.problems.append(
+            f"{stuck} post(s) have been publishing for more than {settings.PUBLISH_LEASE_SECONDS} s without a result."
+        )
+    report.checks["backlog"] = "error" if overdue or stuck else "ok"

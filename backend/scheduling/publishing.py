@@ -44,13 +44,18 @@ def due_posts(*, now: datetime | None = None):
 def posts_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
     """Hand due posts to the workers (beat runs this every PUBLISH_INTERVAL_SECONDS).
 
+    First settles posts stuck past their lease and fails posts missed beyond the tolerance.
+
     A post handed out but not claimed within PUBLISH_REDISPATCH_SECONDS is handed out again, so a
     lost broker message never loses a post; the claim makes a duplicate message harmless.
     """
+    from .recovery import posts_fail_missed, posts_recover_stuck
     from .tasks import publish_post
 
     now = now or timezone.now()
     limit = limit or settings.PUBLISH_BATCH_SIZE
+    posts_recover_stuck(now=now)  # workers that died mid-publish (see recovery.py)
+    posts_fail_missed(now=now)  # due too long ago to publish now (after an outage)
     stale = now - timedelta(seconds=settings.PUBLISH_REDISPATCH_SECONDS)
     with transaction.atomic():
         ids = list(

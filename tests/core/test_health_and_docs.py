@@ -15,7 +15,7 @@ def test_health_is_503_until_beat_drains_then_200(anon):
     posts_dispatch_due()
     after = anon.get("/api/health/")
     assert after.status_code == 200, after.data
-    assert after.data["checks"] == {"database": "ok", "broker": "ok", "scheduler": "ok"}
+    assert after.data["checks"] == {"database": "ok", "broker": "ok", "scheduler": "ok", "backlog": "ok"}
 
 
 def test_health_is_503_when_beat_stopped(anon, settings):

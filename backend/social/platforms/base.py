@@ -49,6 +49,10 @@ class PublishError(Exception):
         return f"PublishError({self.kind.value}, {self.code!r}, {self.message!r})"
 
 
+class PublicationUnknown(Exception):
+    """The adapter cannot tell whether an interrupted publish reached the platform."""
+
+
 class UnknownPlatform(LookupError):
     def __init__(self, platform: str) -> None:
         super().__init__(f"Unknown platform: {platform!r}")
@@ -170,6 +174,18 @@ class SocialMediaService(ABC):
     @abstractmethod
     def publish(self, request: PublishRequest) -> PublishResult:
         """Publish, or raise PublishError."""
+
+    def find_publication(
+        self, *, credentials: Credentials, post_id: int, state: dict[str, Any], text: str = ""
+    ) -> PublishResult | None:
+        """After a worker died mid-publish: did the post reach the platform?
+
+        Returns the publication when it exists, None when the platform certainly never received
+        it (safe to publish again), and raises PublicationUnknown when it cannot tell (a person
+        must check); a PublishError (e.g. TRANSIENT) means "ask again later". `state` is the
+        checkpoint the interrupted attempt saved with `save_state`. The default cannot tell.
+        """
+        raise PublicationUnknown(f"{self.name} cannot look up whether the post was published.")
 
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
         """Latest engagement of a published post; platforms without an API return empty metrics."""

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from . import requirements
-from .base import Credentials, ErrorKind, Metrics, PublishError, PublishRequest, PublishResult, TokenSet
+from .base import Credentials, ErrorKind, Metrics, PublicationUnknown, PublishError, PublishRequest, PublishResult, TokenSet
 from .graph import GraphError, GraphPlatformService
 from .http import expires_at
 from .registry import register
@@ -105,6 +105,28 @@ class InstagramService(GraphPlatformService):
         state["media_id"] = str(body["id"])
         request.save_state(state)
         return self._result(credentials, state["media_id"])
+
+    def find_publication(self, *, credentials: Credentials, post_id: int, state: dict, text: str = "") -> PublishResult | None:
+        """From the saved checkpoint: only `media_publish` on the saved container creates a post.
+
+        A saved media id is the post; no container means media_publish was never sent; a
+        container that is not PUBLISHED was never published (the next attempt reuses it); a
+        PUBLISHED one is looked up among the account's recent media, else nobody can tell.
+        """
+        if state.get("media_id"):
+            return self._result(credentials, state["media_id"])
+        creation_id = state.get("creation_id")
+        if not creation_id:
+            return None
+        if self._container_ready(credentials, creation_id) != "PUBLISHED":
+            return None
+        request = PublishRequest(post_id=post_id, text=text, credentials=credentials, state=dict(state))
+        try:
+            return self._find_published(request)
+        except PublishError as error:
+            if error.kind == ErrorKind.UNCONFIRMED:
+                raise PublicationUnknown(error.message) from None
+            raise
 
     def _create_container(self, request: PublishRequest) -> str:
         credentials = request.credentials

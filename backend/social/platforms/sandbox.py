@@ -40,6 +40,16 @@ class SandboxService(SocialMediaService):
             caption=request.text,
             media=[item.url for item in request.media],
         )
+        return self._result(publication)
+
+    def find_publication(self, *, credentials: Credentials, post_id: int, state: dict, text: str = "") -> PublishResult | None:
+        """The sandbox knows exactly what it received: its publication of the post, or None."""
+        from ..models import SandboxPublication
+
+        publication = SandboxPublication.objects.filter(post_id=post_id).order_by("id").first()
+        return self._result(publication) if publication is not None else None
+
+    def _result(self, publication) -> PublishResult:
         return PublishResult(
             external_id=publication.external_id,
             permalink=f"{settings.PUBLIC_BASE_URL}/api/social/sandbox/publications/{publication.pk}/",

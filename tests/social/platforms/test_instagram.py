@@ -272,3 +272,43 @@ def test_refresh_extends_the_long_lived_token(platforms):
     assert call.params() == {"grant_type": "ig_refresh_token", "access_token": TOKEN}
     assert tokens.access_token == "IGQ-new-3333" and tokens.external_id == IG
     assert tokens.expires_at > datetime.now(timezone.utc) + timedelta(days=59)
+
+
+# --- find_publication: after a worker died mid-publish --------------------------------------
+def _find(state, text=CAPTION):
+    request = make_request(external_id=IG)
+    return InstagramService().find_publication(credentials=request.credentials, post_id=42, state=state, text=text)
+
+
+def test_find_publication_without_a_container_knows_nothing_was_published(platforms):
+    assert _find({}) is None
+    assert platforms.requests == []
+
+
+def test_find_publication_with_an_unpublished_container_says_not_published(platforms):
+    platforms.reply("GET", "/v23.0/C100", {"status_code": "FINISHED", "id": "C100"})
+    assert _find({"creation_id": "C100", "publish_started_at": datetime.now(timezone.utc).isoformat()}) is None
+    assert platforms.calls("POST", f"/v23.0/{IG}/media_publish") == []
+
+
+def test_find_publication_returns_the_saved_media(platforms):
+    platforms.reply("GET", "/v23.0/M200", {"permalink": "https://www.instagram.com/p/M200/", "id": "M200"})
+    found = _find({"creation_id": "C100", "media_id": "M200"})
+    assert (found.external_id, found.permalink) == ("M200", "https://www.instagram.com/p/M200/")
+
+
+def test_find_publication_finds_the_media_of_a_published_container(platforms):
+    now = datetime.now(timezone.utc)
+    platforms.reply("GET", "/v23.0/C100", {"status_code": "PUBLISHED", "id": "C100"})
+    platforms.reply("GET", f"/v23.0/{IG}/media", {"data": [{"id": "M200", "caption": CAPTION, "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S+0000")}]})
+    found = _find({"creation_id": "C100", "publish_started_at": (now - timedelta(minutes=1)).isoformat()})
+    assert found.external_id == "M200"
+
+
+def test_find_publication_of_a_published_container_not_found_is_unknown(platforms):
+    from backend.social.platforms.base import PublicationUnknown
+
+    platforms.reply("GET", "/v23.0/C100", {"status_code": "PUBLISHED"})
+    platforms.reply("GET", f"/v23.0/{IG}/media", {"data": []})
+    with pytest.raises(PublicationUnknown):
+        _find({"creation_id": "C100", "publish_started_at": datetime.now(timezone.utc).isoformat()})

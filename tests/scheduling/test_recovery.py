@@ -1,0 +1,185 @@
+"""Crash safety: posts stuck in `publishing` past the lease, and posts missed during an outage."""
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from backend.scheduling.models import PublishAttempt, ScheduledPost
+from backend.scheduling.publishing import posts_dispatch_due
+from backend.scheduling.recovery import MAX_LEASE_RECOVERIES
+from backend.scheduling.tasks import dispatch_due_posts
+from backend.social.models import SandboxPublication
+from backend.social.platforms.base import SocialMediaService
+from backend.social.platforms.sandbox import SandboxService
+
+pytestmark = pytest.mark.django_db
+S = ScheduledPost.Status
+LEASE = 900
+
+
+@pytest.fixture(autouse=True)
+def lease(settings):
+    settings.PUBLISH_LEASE_SECONDS = LEASE
+    settings.PUBLISH_MISSED_TOLERANCE_SECONDS = 3600
+
+
+def run_beat(capture):
+    with capture(execute=True):
+        return dispatch_due_posts()
+
+
+def stuck_post(make_post, *, claimed_ago=LEASE + 5, attempt=True, **fields):
+    """A post whose worker claimed it `claimed_ago` seconds ago and died (optionally after writing its attempt)."""
+    claimed = timezone.now() - timedelta(seconds=claimed_ago)
+    post = make_post(due_in=timedelta(seconds=-claimed_ago - 1), **fields)
+    ScheduledPost.objects.filter(pk=post.pk).update(status=S.PUBLISHING, claimed_at=claimed, dispatched_at=claimed)
+    if attempt:
+        PublishAttempt.objects.create(post=post, started_at=claimed)
+    return ScheduledPost.objects.get(pk=post.pk)
+
+
+def test_stuck_post_that_reached_the_sandbox_is_marked_posted_without_publishing_again(make_post, sandbox, django_capture_on_commit_callbacks):
+    post = stuck_post(make_post)
+    publication = SandboxPublication.objects.create(post=post, social_account=sandbox, caption=post.caption)
+
+    run_beat(django_capture_on_commit_callbacks)
+
+    post.refresh_from_db()
+    assert post.status == S.POSTED
+    assert post.external_post_id == publication.external_id
+    assert SandboxPublication.objects.filter(post=post).count() == 1
+    (attempt,) = post.attempts.all()
+    assert (attempt.outcome, attempt.error_code) == ("success", "recovered")
+    assert attempt.finished_at is not None
+
+
+def test_stuck_post_that_never_reached_the_sandbox_is_published_once(make_post, django_capture_on_commit_callbacks):
+    post = stuck_post(make_post)
+
+    run_beat(django_capture_on_commit_callbacks)  # recovered to scheduled and dispatched in the same tick
+
+    post.refresh_from_db()
+    assert post.status == S.POSTED
+    assert SandboxPublication.objects.filter(post=post).count() == 1
+    assert [(a.outcome, a.error_code) for a in post.attempts.all()] == [("transient", "lease_expired"), ("success", "")]
+    assert post.metadata["lease_recoveries"] == 1
+
+
+def test_worker_that_died_before_recording_an_attempt_is_retried_without_asking_the_platform(make_post, monkeypatch, django_capture_on_commit_callbacks):
+    def must_not_be_asked(self, **kwargs):
+        raise AssertionError("no attempt was recorded: nothing was sent, no need to ask")
+
+    monkeypatch.setattr(SandboxService, "find_publication", must_not_be_asked)
+    post = stuck_post(make_post, attempt=False)
+
+    run_beat(django_capture_on_commit_callbacks)
+
+    post.refresh_from_db()
+    assert post.status == S.POSTED
+    assert SandboxPublication.objects.filter(post=post).count() == 1
+    assert post.attempts.first().error_code == "lease_expired"
+
+
+def test_platform_that_cannot_tell_fails_the_post_asking_to_verify(make_post, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(SandboxService, "find_publication", SocialMediaService.find_publication)  # the default: unknown
+    post = stuck_post(make_post)
+
+    run_beat(django_capture_on_commit_callbacks)
+
+    post.refresh_from_db()
+    assert post.status == S.FAILED
+    assert post.error_code == "lease_expired"
+    assert "Verify on the platform before retrying" in post.error_message
+    assert not SandboxPublication.objects.filter(post=post).exists()
+    assert post.attempts.get().outcome == "unconfirmed"
+
+
+def test_post_within_its_lease_is_left_to_its_worker(make_post, django_capture_on_commit_callbacks):
+    post = stuck_post(make_post, claimed_ago=LEASE - 60)
+
+    run_beat(django_capture_on_commit_callbacks)
+
+    post.refresh_from_db()
+    assert post.status == S.PUBLISHING
+    assert post.attempts.get().outcome == "in_progress"
+
+
+def test_a_post_whose_worker_keeps_dying_stops_being_retried(make_post, django_capture_on_commit_callbacks):
+    post = stuck_post(make_post, metadata={"lease_recoveries": MAX_LEASE_RECOVERIES})
+
+    run_beat(django_capture_on_commit_callbacks)
+
+    post.refresh_from_db()
+    assert post.status == S.FAILED
+    assert "stopped 4 times" in post.error_message
+    assert not SandboxPublication.objects.filter(post=post).exists()
+
+
+def test_a_post_claimed_again_meanwhile_is_not_recovered(make_post, sandbox):
+    from backend.scheduling.recovery import post_recover
+
+    post = stuck_post(make_post)
+    ScheduledPost.objects.filter(pk=post.pk).update(claimed_at=timezone.now())  # a new claim meanwhile
+    assert post_recover(post_id=post.pk) == "skipped"
+    assert ScheduledPost.objects.get(pk=post.pk).status == S.PUBLISHING
+
+
+def test_posts_missed_beyond_the_tolerance_fail_and_recent_ones_publish(make_post, django_capture_on_commit_callbacks):
+    missed = make_post(due_in=timedelta(hours=-2))
+    late = make_post(due_in=timedelta(minutes=-30))
+    # Scheduled 3 h ago, failed transiently, retry due 10 min ago: its lateness counts from the retry.
+    retried = make_post(due_in=timedelta(hours=-3), retry_count=1)
+    ScheduledPost.objects.filter(pk=retried.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=10))
+
+    run_beat(django_capture_on_commit_callbacks)
+
+    missed.refresh_from_db(); late.refresh_from_db(); retried.refresh_from_db()
+    assert missed.status == S.FAILED
+    assert missed.error_code == "missed"
+    assert missed.error_message.startswith("Missed: this post was due at")
+    assert "beyond the 1 h 0 min allowed" in missed.error_message
+    assert not SandboxPublication.objects.filter(post=missed).exists()
+    assert (missed.attempts.get().outcome, missed.attempts.get().error_code) == ("permanent", "missed")
+    assert late.status == S.POSTED
+    assert retried.status == S.POSTED
+
+
+def test_health_is_503_with_posts_overdue_beyond_tolerance_or_stuck(anon, make_post):
+    posts_dispatch_due()
+    assert anon.get("/api/health/").status_code == 200
+
+    overdue = make_post(due_in=timedelta(hours=-2))
+    response = anon.get("/api/health/")
+    assert response.status_code == 503
+    assert response.data["checks"]["backlog"] == "error"
+    assert "1 scheduled post(s) are overdue" in response.data["detail"]
+
+    ScheduledPost.objects.filter(pk=overdue.pk).update(status=S.CANCELLED)
+    stuck_post(make_post)
+    response = anon.get("/api/health/")
+    assert response.status_code == 503
+    assert "publishing for more than 900 s" in response.data["detail"]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/9", "CELERY_VISIBILITY_TIMEOUT": "300"}, "below CELERY_VISIBILITY_TIMEOUT"),
+        ({"PUBLISH_LEASE_SECONDS": "300"}, "PUBLISH_LEASE_SECONDS must exceed"),
+        ({"CELERY_TASK_SOFT_TIME_LIMIT": "300"}, "SOFT_TIME_LIMIT must be below"),
+    ],
+)
+def test_settings_refuse_time_limits_that_break_exactly_once(env, message):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "PUBLISH_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", "import backend.settings"], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and message in done.stderr
