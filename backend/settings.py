@@ -239,7 +239,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER",
 # split them across workers.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("publish", routing_key="publish"))
-CELERY_TASK_ROUTES = {"scheduling.publish_post": {"queue": "publish", "routing_key": "publish"}}
+CELERY_TASK_ROUTES = {
+    "scheduling.publish_post": {"queue": "publish", "routing_key": "publish"},
+    "scheduling.publish_posts": {"queue": "publish", "routing_key": "publish"},
+}
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -260,6 +263,10 @@ PUBLISH_RETRY_BACKOFF_MAX_SECONDS = env_float("PUBLISH_RETRY_BACKOFF_MAX_SECONDS
 # A due post handed to a worker but not taken within this many seconds is handed out again
 # (a lost broker message must never lose a post; a duplicate message is harmless).
 PUBLISH_REDISPATCH_SECONDS = env_int("PUBLISH_REDISPATCH_SECONDS", 60)
+# A backlog is handed out in chunks of up to this many posts per task; a chunk that runs past the
+# time budget puts the rest back on the queue.
+PUBLISH_CHUNK_MAX = env_int("PUBLISH_CHUNK_MAX", 10)
+PUBLISH_CHUNK_TIME_BUDGET_SECONDS = env_float("PUBLISH_CHUNK_TIME_BUDGET_SECONDS", 30.0)
 # A post still `publishing` this long after a worker claimed it has lost its worker (killed,
 # out of memory, machine gone): the dispatch tick asks the platform and settles it. Must exceed
 # the task time limit, so a slow worker that is still alive is never overtaken.

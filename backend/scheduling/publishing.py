@@ -50,8 +50,6 @@ def posts_dispatch_due(*, now: datetime | None = None, limit: int | None = None)
     lost broker message never loses a post; the claim makes a duplicate message harmless.
     """
     from .recovery import posts_fail_missed, posts_recover_stuck
-    from .tasks import publish_post
-
     now = now or timezone.now()
     limit = limit or settings.PUBLISH_BATCH_SIZE
     posts_recover_stuck(now=now)  # workers that died mid-publish (see recovery.py)
@@ -67,16 +65,29 @@ def posts_dispatch_due(*, now: datetime | None = None, limit: int | None = None)
         )
         if ids:
             ScheduledPost.objects.filter(pk__in=ids).update(dispatched_at=now)
-            transaction.on_commit(lambda: _enqueue(publish_post, ids))
+            transaction.on_commit(lambda: _enqueue(ids))
         SchedulerHeartbeat.objects.update_or_create(
             name=HEARTBEAT_NAME, defaults={"last_drained_at": now, "last_processed": len(ids)}
         )
     return ids
 
 
-def _enqueue(task, ids: list[int]) -> None:
-    for post_id in ids:
-        task.delay(post_id)
+def chunk_size(count: int) -> int:
+    """One post per task while there are few (every worker process gets one), small chunks for a
+    backlog (fewer broker messages, so more posts a second): 1 up to 63 posts, then up to 10."""
+    return max(1, min(settings.PUBLISH_CHUNK_MAX, count // 32))
+
+
+def _enqueue(ids: list[int]) -> None:
+    from .tasks import publish_post, publish_posts
+
+    size = chunk_size(len(ids))
+    for start in range(0, len(ids), size):
+        chunk = ids[start:start + size]
+        if len(chunk) == 1:
+            publish_post.delay(chunk[0])
+        else:
+            publish_posts.delay(chunk)
 
 
 @dataclass

@@ -7,6 +7,7 @@ from backend.scheduling.tasks import DISPATCH_TASK, dispatch_due_posts, publish_
 
 def test_publish_tasks_have_their_own_queue_and_beat_ticks_the_default_one():
     assert app.amqp.router.route({}, publish_post.name)["queue"].name == "publish"
+    assert app.amqp.router.route({}, "scheduling.publish_posts")["queue"].name == "publish"
     assert app.amqp.router.route({}, dispatch_due_posts.name)["queue"].name == "celery"
     # A worker started without -Q consumes both.
     assert {"celery", "publish"} <= set(app.amqp.queues)
