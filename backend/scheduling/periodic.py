@@ -28,6 +28,23 @@ def periodic_task_specs() -> list[dict]:
     ]
 
 
+def periodic_tasks_migration(*, tasks: list[str]):
+    """A migration operation that registers (and on reverse removes) the named periodic tasks."""
+    from django.db import migrations
+
+    def create(apps, schema_editor):
+        periodic_tasks_sync(
+            interval_model=apps.get_model("django_celery_beat", "IntervalSchedule"),
+            task_model=apps.get_model("django_celery_beat", "PeriodicTask"),
+            specs=[spec for spec in periodic_task_specs() if spec["task"] in tasks],
+        )
+
+    def remove(apps, schema_editor):
+        apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(task__in=tasks).delete()
+
+    return migrations.RunPython(create, remove)
+
+
 def periodic_tasks_sync(*, interval_model=None, task_model=None, specs: list[dict] | None = None) -> None:
     if interval_model is None or task_model is None:
         from django_celery_beat.models import IntervalSchedule, PeriodicTask

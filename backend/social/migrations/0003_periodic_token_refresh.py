@@ -1,22 +1,7 @@
 """Register beat's token refresh task, so a fresh database refreshes tokens without a manual step."""
 from django.db import migrations
 
-TASKS = ["social.refresh_expiring_tokens"]
-
-
-def create_periodic_tasks(apps, schema_editor):
-    from backend.scheduling.periodic import periodic_tasks_sync
-    from backend.social.periodic import social_periodic_task_specs
-
-    periodic_tasks_sync(
-        interval_model=apps.get_model("django_celery_beat", "IntervalSchedule"),
-        task_model=apps.get_model("django_celery_beat", "PeriodicTask"),
-        specs=[spec for spec in social_periodic_task_specs() if spec["task"] in TASKS],
-    )
-
-
-def remove_periodic_tasks(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(task__in=TASKS).delete()
+from backend.scheduling.periodic import periodic_tasks_migration
 
 
 class Migration(migrations.Migration):
@@ -25,4 +10,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_periodic_tasks, remove_periodic_tasks)]
+    operations = [periodic_tasks_migration(tasks=["social.refresh_expiring_tokens"])]
