@@ -12,7 +12,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from backend.core.idempotency import idempotent
-from backend.core.permissions import OrganizationRole
+from .permissions import OrganizationRole
+from .selectors import organizations_of
 
 from . import services
 from .models import MANAGER_ROLES, Membership, Organization, Role
@@ -92,7 +93,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     action_roles = {"partial_update": MANAGER_ROLES, "invites": MANAGER_ROLES, "member": tuple(Role.values)}
 
     def get_queryset(self):
-        return Organization.objects.filter(memberships__user=self.request.user).order_by("id")
+        return organizations_of(self.request.user).order_by("id")
 
     @idempotent
     def create(self, request, *args, **kwargs):

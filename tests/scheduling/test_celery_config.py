@@ -2,7 +2,8 @@
 from django.conf import settings
 
 from backend.celery import app
-from backend.scheduling.tasks import DISPATCH_TASK, dispatch_due_posts, publish_post
+from backend.core import task_names
+from backend.scheduling.tasks import dispatch_due_posts, publish_post
 
 
 def test_publish_tasks_have_their_own_queue_and_beat_ticks_the_default_one():
@@ -14,7 +15,7 @@ def test_publish_tasks_have_their_own_queue_and_beat_ticks_the_default_one():
 
 
 def test_task_names_are_pinned_and_publishing_acknowledges_late():
-    assert (dispatch_due_posts.name, publish_post.name) == (DISPATCH_TASK, "scheduling.publish_post")
+    assert (dispatch_due_posts.name, publish_post.name) == (task_names.DISPATCH_DUE_POSTS, "scheduling.publish_post")
     assert publish_post.acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
 

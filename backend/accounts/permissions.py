@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 
-from backend.accounts.models import MANAGER_ROLES, WRITER_ROLES, Membership
+from backend.core.exceptions import PermissionDenied
+
+from .models import MANAGER_ROLES, WRITER_ROLES, Membership
 
 
 def org_roles(user) -> dict[int, str]:
