@@ -153,10 +153,9 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # Uploads: the limits a client can hit with a clear 400.
 MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # The one decompression-bomb limit (backend/core/images.py) for uploads, preflight and posters:
-# images declaring more pixels are refused before decoding. 64 megapixels covers 48-50 MP phone
-# sensors and 61 MP full-frame cameras; an RGBA canvas this size is 256 MB, the most one decode
-# may ask of a worker.
-MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 64_000_000)
+# images declaring more pixels are refused before any pixel is decoded (an RGBA canvas this size
+# is 160 MB, the most one decode may ask of a worker).
+MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MEDIA_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -22,7 +22,9 @@ def load_product_image(data: bytes, *, max_pixels: int, max_bytes: int) -> Image
     try:
         # The one decode-and-verify function and bomb policy (backend/core/images.py); libjpeg may
         # decode at a reduced scale when the photo is much larger than needed.
-        decoded = image_decode(data, formats=ALLOWED_FORMATS, draft_size=(WORKING_MAX_SIDE, WORKING_MAX_SIDE))
+        decoded = image_decode(  # MPO opens through the JPEG plugin
+            data, formats=ALLOWED_FORMATS - {"MPO"}, draft_size=(WORKING_MAX_SIDE, WORKING_MAX_SIDE)
+        )
     except ImageRejected as exc:
         if exc.code == TOO_MANY_PIXELS and exc.size is not None:
             raise ImageTooLarge(
