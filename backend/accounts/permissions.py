@@ -1,9 +1,13 @@
-"""Roles within organizations: who may read and who may change what."""
+"""Roles within organizations: who may read and who may change what.
+
+Role rules live in one place per action: the service that carries the action out calls
+`require_role` (so a task, command or admin action gets the same rule as the API). Views only
+scope their querysets to the caller's organizations (`selectors.member_scope`): an object outside
+them is a 404, and any member may read.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 
 from backend.core.exceptions import PermissionDenied
 
@@ -32,31 +36,4 @@ def require_role(user, organization_id: int, roles: Iterable[str], *, action: st
         raise PermissionDenied(f"Your role in this organization does not allow you to {action}.")
 
 
-class OrganizationRole(IsAuthenticated):
-    """Object-level role check: members read; `view.write_roles` (per action) change.
-
-    The queryset is already scoped to the caller's organizations, so an object outside them is a
-    404 before this runs. `view.action_roles` may name the roles for particular actions.
-    """
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        organization_id = obj.organization_id
-        roles = getattr(view, "action_roles", {}).get(view.action)
-        if roles is None:
-            roles = None if request.method in SAFE_METHODS else WRITER_ROLES
-        if roles is not None:
-            require_role(request.user, organization_id, roles, action=_describe(view.action))
-        return True
-
-
-def _describe(action: str | None) -> str:
-    return {
-        "approve": "approve posts",
-        "publish_now": "publish posts",
-        "destroy": "delete this",
-        "partial_update": "edit this",
-        "update": "edit this",
-    }.get(action or "", action.replace("_", " ") if action else "do this")
-
-
-__all__ = ["MANAGER_ROLES", "WRITER_ROLES", "OrganizationRole", "org_roles", "require_role", "forget_org_roles"]
+__all__ = ["MANAGER_ROLES", "WRITER_ROLES", "org_roles", "require_role", "forget_org_roles"]

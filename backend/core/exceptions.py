@@ -52,9 +52,6 @@ class ValidationFailed(DomainError):
         super().__init__(detail=str(errors), code=code)
 
     @classmethod
-    def field(cls, name: str, message: str, code: str | None = None) -> "ValidationFailed":
-        return cls({name: [(message, code) if code else message]})
-
 
 class PermissionDenied(DomainError):
     status_code = status.HTTP_403_FORBIDDEN

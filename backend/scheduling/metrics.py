@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from backend.accounts.models import WRITER_ROLES, User
+from backend.accounts.permissions import require_role
 from backend.core import task_names
 from backend.core.exceptions import Conflict
 from backend.core.queue import task_enqueue
@@ -43,8 +45,9 @@ def _is_published(post) -> bool:
     return post.status == post.Status.POSTED and bool(post.external_post_id)
 
 
-def post_metrics_refresh(*, post, by=None):
+def post_metrics_refresh(*, post: ScheduledPost, by: User):
     """Ask for a fresh reading of a published post (fetched by a worker after commit); 409 otherwise."""
+    require_role(by, post.organization_id, WRITER_ROLES, action="refresh metrics")
     if not _is_published(post):
         raise Conflict(detail=f"Only posted posts have metrics; this one is {post.status}.", code="post_not_posted")
     task_enqueue(task_names.FETCH_POST_METRICS, post.pk)

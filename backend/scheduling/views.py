@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from backend.accounts.models import MANAGER_ROLES
 from backend.core.idempotency import idempotent
-from backend.accounts.permissions import OrganizationRole, org_roles
+from backend.accounts.permissions import org_roles
 from backend.core.exceptions import PermissionDenied
 from backend.social import views as social_views
 
@@ -55,12 +55,10 @@ class ScheduledPostViewSet(
 ):
     queryset = ScheduledPost.objects.none()  # for the schema; requests use get_queryset
     serializer_class = PostOutput
-    permission_classes = [OrganizationRole]
     filterset_class = PostFilter
     search_fields = ["caption"]
     ordering_fields = ["scheduled_time", "created_at", "status"]
     ordering = ["scheduled_time", "id"]
-    action_roles = {"approve": MANAGER_ROLES, "publish_now": MANAGER_ROLES, "retry": MANAGER_ROLES}
 
     def get_queryset(self):
         return posts_visible_to(self.request.user).select_related("asset")

@@ -12,7 +12,7 @@ from backend.accounts.models import WRITER_ROLES, Organization
 from backend.accounts.selectors import member_scope
 from backend.assets.models import MediaAsset
 from backend.core.idempotency import idempotent
-from backend.accounts.permissions import OrganizationRole, org_roles
+from backend.accounts.permissions import org_roles
 
 from . import services
 from .models import SandboxPublication, SocialAccount
@@ -45,8 +45,6 @@ class SocialAccountViewSet(
 ):
     queryset = SocialAccount.objects.none()  # for the schema; requests use get_queryset
     serializer_class = SocialAccountOutput
-    permission_classes = [OrganizationRole]
-    action_roles = {"destroy": ("owner", "admin")}
     filterset_fields = ["organization", "platform", "status"]
     search_fields = ["handle"]
     ordering_fields = ["created_at", "platform", "handle"]
