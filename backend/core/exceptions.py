@@ -51,7 +51,6 @@ class ValidationFailed(DomainError):
         self.errors = errors
         super().__init__(detail=str(errors), code=code)
 
-    @classmethod
 
 class PermissionDenied(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
