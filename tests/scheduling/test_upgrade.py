@@ -47,9 +47,9 @@ print(json.dumps({
 """
 
 
-def manage(cwd: Path, database: Path, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "DJANGO_SETTINGS_MODULE": "backend.settings",
-           "POSTLOOM_VAR_DIR": str(database.parent / "var"), "CELERY_BROKER_URL": "memory://"}
+def manage(cwd: Path, database: str, var: Path, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": database, "DJANGO_SETTINGS_MODULE": "backend.settings",
+           "POSTLOOM_VAR_DIR": str(var), "CELERY_BROKER_URL": "memory://"}
     env.pop("POSTLOOM_REQUIRE_REAL_SERVICES", None)
     done = subprocess.run([sys.executable, "manage.py", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
