@@ -1,0 +1,227 @@
+"""The dashboard with JavaScript off: every page is a plain form/GET round trip through Django's
+test client, with CSRF checks on, over the same services as the API."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.test import Client as DjangoClient
+from django.utils import timezone
+
+from backend.accounts.models import Role
+from backend.dashboard.models import Preference
+from backend.scheduling.models import ScheduledPost
+from backend.social.models import SocialAccount
+
+Status = ScheduledPost.Status
+PASSWORD = "s3cret-Passw0rd!"
+
+
+@pytest.fixture
+def web():
+    return DjangoClient(enforce_csrf_checks=True)
+
+
+def csrf_post(client: DjangoClient, url: str, data: dict | None = None, **extra):
+    """POST like a browser: the form's CSRF token taken from the cookie a GET set."""
+    client.get("/app/login/")
+    token = client.cookies["csrftoken"].value
+    return client.post(url, {**(data or {}), "csrfmiddlewaretoken": token}, **extra)
+
+
+def logged_in(web: DjangoClient, user) -> DjangoClient:
+    response = csrf_post(web, "/app/login/", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+    return web
+
+
+def test_pages_need_a_login(web):
+    for url in ("/app/", "/app/compose/", "/app/accounts/", "/app/studio/", "/app/posts/table/", "/app/stats/"):
+        response = web.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/app/login/?next="), url
+
+
+def test_htmx_request_without_session_is_told_to_go_to_login(web):
+    response = web.get("/app/stats/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response["HX-Redirect"] == "/app/login/"
+
+
+def test_post_without_csrf_token_is_refused(web, owner):
+    assert web.post("/app/login/", {"email": owner.email, "password": PASSWORD}).status_code == 403
+
+
+def test_signup_logs_in_and_creates_the_shop_through_the_accounts_service(web, db):
+    response = csrf_post(web, "/app/signup/?lang=hi", {"email": "Meena@Example.com", "password": PASSWORD, "name": "Meena", "organization_name": "Meena Sarees"})
+    assert response.status_code == 302 and response["Location"] == "/app/accounts/"
+    page = web.get("/app/")
+    assert page.status_code == 200
+    assert "Meena Sarees" in page.content.decode()
+    assert Preference.objects.get(user__email="meena@example.com").language == "hi"
+    assert 'lang="hi"' in page.content.decode()
+
+
+def test_signup_errors_come_from_the_same_rules_as_the_api(web, owner):
+    taken = csrf_post(web, "/app/signup/", {"email": owner.email, "password": PASSWORD})
+    assert taken.status_code == 400 and "already exists" in taken.content.decode()
+    weak = csrf_post(web, "/app/signup/", {"email": "new@example.com", "password": "123"})
+    assert weak.status_code == 400 and "too short" in weak.content.decode()
+
+
+def test_wrong_password_is_a_clear_400(web, owner):
+    response = csrf_post(web, "/app/login/", {"email": owner.email, "password": "nope"})
+    assert response.status_code == 400 and "do not match" in response.content.decode()
+
+
+def test_login_is_throttled_with_the_api_throttle(web, owner, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "3/min", "ai_burst": "1000/min"}}
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import ScopedRateThrottle
+
+    api_settings.reload()
+    ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    cache.clear()
+    try:
+        codes = [csrf_post(web, "/app/login/", {"email": owner.email, "password": "nope"}).status_code for _ in range(4)]
+        assert codes == [400, 400, 400, 429]
+    finally:
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min", "ai_burst": "1000/min"}}
+        api_settings.reload()
+        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        cache.clear()
+
+
+def test_dashboard_shows_stats_table_and_filters(web, owner, make_post, sandbox):
+    make_post(Status.SCHEDULED, caption="Silk sarees arrive")
+    make_post(Status.FAILED, caption="Cotton kurtis")
+    make_post(Status.POSTED, caption="Diwali offer")
+    logged_in(web, owner)
+    page = web.get("/app/").content.decode()
+    assert 'data-stat="scheduled">1<' in page and 'data-stat="failed">1<' in page and 'data-stat="posted">1<' in page
+    table = web.get("/app/posts/table/", {"status": "failed"}).content.decode()
+    assert "Cotton kurtis" in table and "Silk sarees" not in table
+    table = web.get("/app/posts/table/", {"q": "silk"}).content.decode()
+    assert "Silk sarees" in table and "Cotton" not in table
+    table = web.get("/app/posts/table/", {"sort": "status"}).content.decode()
+    assert table.index('data-status="failed"') < table.index('data-status="posted"') < table.index('data-status="scheduled"')
+
+
+def test_table_paginates(web, owner, make_post):
+    for i in range(12):
+        make_post(Status.SCHEDULED, caption=f"post {i:02d}", due_in=timedelta(hours=i + 1))
+    logged_in(web, owner)
+    first = web.get("/app/posts/table/", {"sort": "time"}).content.decode()
+    second = web.get("/app/posts/table/", {"sort": "time", "page": 2}).content.decode()
+    assert "post 00" in first and "post 11" not in first and "post 11" in second and "Page 2 of 2" in second
+
+
+def test_actions_go_through_the_post_services(web, owner, make_post):
+    failed = make_post(Status.FAILED)
+    scheduled = make_post(Status.SCHEDULED)
+    logged_in(web, owner)
+    response = csrf_post(web, f"/app/posts/{failed.pk}/retry/", {"next": "/app/"})
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.status == Status.SCHEDULED
+    response = csrf_post(web, f"/app/posts/{scheduled.pk}/cancel/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'hx-swap-oob="true"' in response.content.decode() and "Post cancelled." in response.content.decode()
+    scheduled.refresh_from_db()
+    assert scheduled.status == Status.CANCELLED
+    again = csrf_post(web, f"/app/posts/{scheduled.pk}/cancel/", {"next": "/app/"})
+    assert again.status_code == 302
+    assert "cannot become cancelled" in web.get("/app/").content.decode()  # the service's 409 as a toast
+
+
+def test_editor_cannot_approve_but_owner_can(web, member, org, make_post):
+    editor = member(org, Role.EDITOR)
+    owner = member(org, Role.OWNER)
+    pending = make_post(Status.PENDING)
+    logged_in(web, editor)
+    assert 'data-action="approve"' not in web.get("/app/").content.decode()
+    csrf_post(web, f"/app/posts/{pending.pk}/approve/")
+    pending.refresh_from_db()
+    assert pending.status == Status.PENDING
+    owner_web = logged_in(DjangoClient(enforce_csrf_checks=True), owner)
+    csrf_post(owner_web, f"/app/posts/{pending.pk}/approve/")
+    pending.refresh_from_db()
+    assert pending.status == Status.SCHEDULED and pending.approved_by == owner
+
+
+def test_other_organizations_posts_are_404(web, owner, other_sandbox):
+    other = ScheduledPost.objects.create(
+        organization_id=other_sandbox.organization_id, social_account=other_sandbox, platform="sandbox", caption="x",
+        scheduled_time=timezone.now() + timedelta(hours=1), next_attempt_at=timezone.now() + timedelta(hours=1), status=Status.SCHEDULED,
+    )
+    logged_in(web, owner)
+    assert csrf_post(web, f"/app/posts/{other.pk}/cancel/").status_code == 404
+
+
+def test_compose_schedules_to_several_accounts_in_the_org_timezone(web, owner, org, sandbox):
+    second = SocialAccount.objects.create(organization=org, platform="sandbox", handle="@second", connected_by=owner)
+    logged_in(web, owner)
+    local = (timezone.now() + timedelta(days=1)).astimezone(__import__("zoneinfo").ZoneInfo(org.timezone)).replace(microsecond=0, tzinfo=None)
+    response = csrf_post(web, "/app/compose/", {
+        "social_accounts": [sandbox.pk, second.pk], "caption": "New stock", "hashtags": "silk, #saree",
+        "scheduled_time": local.isoformat(),
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    posts = list(ScheduledPost.objects.filter(organization=org).order_by("id"))
+    assert len(posts) == 2 and posts[0].hashtags == ["#silk", "#saree"] and posts[0].timezone == org.timezone
+    assert posts[0].scheduled_time.astimezone(__import__("zoneinfo").ZoneInfo(org.timezone)).replace(tzinfo=None) == local
+
+
+def test_compose_shows_the_services_errors_inline(web, owner, sandbox):
+    logged_in(web, owner)
+    response = csrf_post(web, "/app/compose/", {"social_accounts": [sandbox.pk], "caption": "", "scheduled_time": "2020-01-01T10:00"})
+    assert response.status_code == 400
+    assert "must be in the future" in response.content.decode()
+
+
+def test_compose_check_counts_with_each_platforms_rule(web, owner, org, sandbox):
+    x = SocialAccount.objects.create(organization=org, platform="twitter", handle="@x", connected_by=owner, access_token="t")
+    logged_in(web, owner)
+    caption = "नमस्ते 🎉 https://example.com/a/very/long/path/that/counts/as/twenty-three"
+    body = csrf_post(web, "/app/compose/check/", {"social_accounts": [sandbox.pk, x.pk], "caption": caption}).content.decode()
+    from backend.social.text import caption_length
+
+    assert f'<span data-count>{caption_length(caption, "twitter")}</span> / 280' in body
+    assert f'<span data-count>{caption_length(caption, "chars")}</span>' in body
+    long = csrf_post(web, "/app/compose/check/", {"social_accounts": [x.pk], "caption": "a" * 300}).content.decode()
+    assert "border-red-300" in long  # the preflight problem, before saving
+
+
+def test_connect_and_disconnect_a_sandbox_account(web, owner, org):
+    logged_in(web, owner)
+    response = csrf_post(web, "/app/accounts/connect/", {"platform": "sandbox", "handle": "@shop"})
+    assert response.status_code == 302
+    account = SocialAccount.objects.get(organization=org, handle="@shop")
+    assert "connected" in web.get("/app/accounts/").content.decode()
+    missing = csrf_post(web, "/app/accounts/connect/", {"platform": "whatsapp", "handle": "@wa"})
+    assert missing.status_code == 400 and "access token is required" in missing.content.decode()
+    csrf_post(web, f"/app/accounts/{account.pk}/disconnect/")
+    account.refresh_from_db()
+    assert account.status == SocialAccount.Status.DISCONNECTED
+
+
+def test_language_is_per_user_and_translates_the_ui(web, owner):
+    logged_in(web, owner)
+    csrf_post(web, "/app/language/", {"language": "ta", "next": "/app/"})
+    page = web.get("/app/").content.decode()
+    assert 'lang="ta"' in page
+    assert "Dashboard" not in page.split("<main", 1)[1].split("</h1>")[0]  # the heading is translated
+
+
+def test_studio_generates_a_poster_and_captions(web, owner, sandbox):
+    from tests.conftest import make_image
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    logged_in(web, owner)
+    web.get("/app/login/")
+    token = web.cookies["csrftoken"].value
+    response = web.post("/app/studio/", {
+        "csrfmiddlewaretoken": token, "title": "Banarasi silk saree", "price": "1999", "original_price": "2999",
+        "product_image": SimpleUploadedFile("saree.jpg", make_image(size=(800, 1000)), content_type="image/jpeg"),
+    })
+    body = response.content.decode()
+    assert response.status_code == 200, body[:3000]
+    assert 'id="poster"' in body and 'name="caption"' in body
