@@ -85,3 +85,18 @@ def org_accounts(*, user: User, organization: Organization) -> QuerySet[SocialAc
 
 def org_media(*, user: User, organization: Organization, limit: int = 24) -> QuerySet[MediaAsset]:
     return member_scope(MediaAsset.objects.all(), user=user).filter(organization=organization).order_by("-id")[:limit]
+
+
+def week_calendar(*, user: User, organization: Organization) -> list[dict]:
+    """This week's days (organization's timezone), each with its scheduled, pending and posted posts."""
+    start, end = week_bounds(organization=organization)
+    tz = start.tzinfo
+    days = [{"date": (start + timedelta(days=i)).date(), "posts": []} for i in range(7)]
+    posts = (
+        org_posts(user=user, organization=organization)
+        .filter(scheduled_time__gte=start, scheduled_time__lt=end, status__in=(Status.SCHEDULED, Status.PENDING, Status.POSTED, Status.PUBLISHING))
+        .select_related("social_account").order_by("scheduled_time", "id")[:200]
+    )
+    for post in posts:
+        days[(post.scheduled_time.astimezone(tz).date() - days[0]["date"]).days]["posts"].append(post)
+    return days

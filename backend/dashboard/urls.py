@@ -13,6 +13,7 @@ urlpatterns = [
     path("organization/", views.organization_switch, name="organization"),
     path("stats/", views.stats_partial, name="stats"),
     path("posts/table/", views.table_partial, name="table"),
+    path("posts/<int:pk>/", views.post_detail, name="post"),
     path("posts/<int:pk>/<str:action>/", views.post_action, name="post-action"),
     path("compose/", views.compose_view, name="compose"),
     path("compose/check/", views.compose_check, name="compose-check"),

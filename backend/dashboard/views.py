@@ -32,6 +32,7 @@ from backend.ai_services.views import PosterView
 from backend.assets.services import media_asset_create
 from backend.core.exceptions import DomainError
 from backend.scheduling import services as post_services
+from backend.scheduling.metrics import post_metrics_latest
 from backend.scheduling.serializers import BulkPostInput
 from backend.scheduling.transitions import CANCELLABLE_STATUSES, PUBLISH_NOW_STATUSES, Status
 from backend.social.checks import post_preflight
@@ -67,9 +68,10 @@ ACTION_DONE = {
 def login_view(request: HttpRequest) -> HttpResponse:
     lang = anonymous_language(request)
     with translation.override(lang):
-        error = ""
+        error, status = "", 200
         if request.method == "POST":
             error = throttle_check(request, TokenView) or ""
+            status = 429 if error else 400
             if not error:
                 user = authenticate(request, username=request.POST.get("email", "").strip().lower(), password=request.POST.get("password", ""))
                 if user is None:
@@ -78,7 +80,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     login(request, user)
                     target = request.POST.get("next") or ""
                     return redirect(target if target.startswith("/app/") and "//" not in target else "dashboard:home")
-        status = 429 if error and "throttled" in error.lower() or "available in" in error else (400 if error else 200)
+        status = status if error else 200
         return render(request, "dashboard/login.html", {"error": error, "next": request.GET.get("next", ""), "lang": lang,
                                                           "languages": LANGUAGES, "email": request.POST.get("email", "")}, status=status)
 
@@ -175,6 +177,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["stats"] = selectors.dashboard_stats(user=request.user, organization=org)
         context["upcoming"] = selectors.upcoming_posts(user=request.user, organization=org)
         context["accounts"] = selectors.org_accounts(user=request.user, organization=org)
+        context["week"] = selectors.week_calendar(user=request.user, organization=org)
     return render(request, "dashboard/home.html", context)
 
 
@@ -210,6 +213,21 @@ def post_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         context = {**_base_context(request), **_table_context(request, request.POST), "oob_toasts": True}
         return render(request, "dashboard/partials/table.html", context)
     return back(request)
+
+
+@dashboard_view
+def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A post with its publish attempts and latest engagement (the API's attempts and metrics)."""
+    if request.organization is None:
+        return HttpResponse(status=404)
+    post = get_object_or_404(selectors.org_posts(user=request.user, organization=request.organization).select_related("social_account", "asset"), pk=pk)
+    context = {
+        **_base_context(request),
+        "post": post,
+        "attempts": post.attempts.order_by("started_at", "id"),
+        "metrics": post_metrics_latest(post=post),
+    }
+    return render(request, "dashboard/post.html", context)
 
 
 # --- Compose -------------------------------------------------------------------------------

@@ -225,3 +225,27 @@ def test_studio_generates_a_poster_and_captions(web, owner, sandbox):
     body = response.content.decode()
     assert response.status_code == 200, body[:3000]
     assert 'id="poster"' in body and 'name="caption"' in body
+
+
+def test_post_page_shows_attempts_and_metrics(web, owner, make_post):
+    from backend.scheduling.models import PostMetrics, PublishAttempt
+
+    post = make_post(Status.POSTED, external_post_id="sbx-1")
+    PublishAttempt.objects.create(post=post, started_at=timezone.now(), finished_at=timezone.now(), outcome="posted")
+    PostMetrics.objects.create(post=post, likes=42, fetched_at=timezone.now())
+    logged_in(web, owner)
+    page = web.get(f"/app/posts/{post.pk}/").content.decode()
+    assert 'data-attempt="posted"' in page and ">42<" in page
+
+
+def test_week_calendar_places_posts_on_their_day_in_the_org_timezone(web, owner, org, make_post):
+    from backend.dashboard.selectors import week_bounds
+
+    start, _end = week_bounds(organization=org)
+    post = make_post(Status.SCHEDULED, caption="Tuesday", due_in=timedelta(0))
+    post.scheduled_time = start + timedelta(days=1, hours=10)
+    post.save(update_fields=["scheduled_time"])
+    logged_in(web, owner)
+    page = web.get("/app/").content.decode()
+    tuesday = page.split(f'data-day="{(start + timedelta(days=1)).date():%Y-%m-%d}"', 1)[1].split("</li>", 1)[0]
+    assert f"/app/posts/{post.pk}/" in tuesday
