@@ -53,7 +53,18 @@ class ScheduledPost(models.Model):
 
     class Meta:
         ordering = ["scheduled_time", "id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="post_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="post_due_idx"),
+            # Lists: every list is scoped by organization_id and ends its order with id, so each
+            # documented filter and ordering is one index range scan (see bench/README.md).
+            models.Index(fields=["organization", "scheduled_time", "id"], name="post_org_time_idx"),
+            models.Index(fields=["organization", "status", "scheduled_time", "id"], name="post_org_status_time_idx"),
+            models.Index(fields=["organization", "platform", "scheduled_time", "id"], name="post_org_platform_time_idx"),
+            models.Index(fields=["organization", "created_at", "id"], name="post_org_created_idx"),
+            models.Index(fields=["social_account", "scheduled_time", "id"], name="post_account_time_idx"),
+            # Caption search (`?search=`): a trigram index on UPPER(caption), PostgreSQL only,
+            # created by migration 0004_list_indexes (SQLite has no such index type).
+        ]
 
     def __str__(self) -> str:
         return f"Post {self.pk} ({self.platform}, {self.status})"
