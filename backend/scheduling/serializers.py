@@ -12,6 +12,7 @@ from rest_framework import serializers
 from backend.accounts.fields import MemberOrganizationField
 from backend.accounts.serializers import validate_timezone_name
 from backend.assets.models import MediaAsset
+from backend.core.serializers import FastOutput
 from backend.social.models import SocialAccount
 
 from .models import PublishAttempt, ScheduledPost
@@ -161,7 +162,7 @@ class BulkPostInput(ScheduleTimeMixin, serializers.Serializer):
         return {"asset": data.pop("asset_id"), "timezone_name": data.pop("timezone"), **data}
 
 
-class PostOutput(serializers.ModelSerializer):
+class PostOutput(FastOutput, serializers.ModelSerializer):
     asset_url = serializers.SerializerMethodField()
     asset_id = serializers.PrimaryKeyRelatedField(source="asset", read_only=True, allow_null=True)
 
