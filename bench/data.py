@@ -101,53 +101,31 @@ def publishing_accounts_create(target: OrgData, *, x_accounts: int) -> tuple[lis
     return xs, sandbox
 
 
-def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:
-    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+def _thresholds(choices: list[tuple[str, int]]) -> list[tuple[float, str]]:
+    total = sum(w for _, w in choices)
+    acc, out = 0, []
+    for value, weight in choices:
+        acc += weight
+        out.append((acc / total, value))
+    return out
 
 
-def _caption(rng: random.Random, n: int) -> str:
-    fabric = rng.choice(WORDS["fabric"])
-    text = f"{fabric} {rng.choice(WORDS['item'])}: {rng.choice(WORDS['offer'])}"
-    if n % 1000 == 7:
-        text = f"{RARE_WORD} {text}"
-    return text
+def _pick(thresholds: list[tuple[float, str]], r: float) -> str:
+    for limit, value in thresholds:
+        if r < limit:
+            return value
+    return thresholds[-1][1]
 
 
-def _post_rows(org: OrgData, count: int, *, now: datetime, seed: int):
-    """`count` posts of `org`: 85% in the past year (mostly posted), 15% in the next two months
-    (mostly scheduled); never due now (future posts start tomorrow), so beat finds nothing."""
-    rng = random.Random(seed)
-    platforms = list(org.accounts)
-    for n in range(count):
-        platform = platforms[n % len(platforms)]
-        if rng.random() < 0.85:
-            when = now - timedelta(seconds=rng.uniform(3600, 330 * 86400))
-            status = _weighted(rng, PAST_STATUSES)
-            posted_at = when + timedelta(seconds=2) if status == "posted" else None
-        else:
-            when = now + timedelta(seconds=rng.uniform(86400, 60 * 86400))
-            status = _weighted(rng, FUTURE_STATUSES)
-            posted_at = None
-        created = when - timedelta(days=rng.uniform(0.5, 20))
-        yield {
-            "organization_id": org.org_id,
-            "social_account_id": org.accounts[platform],
-            "platform": platform,
-            "caption": _caption(rng, n),
-            "scheduled_time": when,
-            "next_attempt_at": when,
-            "status": status,
-            "posted_at": posted_at,
-            "external_post_id": f"{platform}-{seed}-{n}" if posted_at else "",
-            "created_by_id": org.owner_id,
-            "created_at": created,
-            "updated_at": posted_at or created,
-            "hashtags": ["#saree", "#handloom"] if n % 4 == 0 else [],
-        }
+def _captions(rng: random.Random, count: int = 4096) -> list[str]:
+    """A pool of captions; the rare word goes in separately, 1 post in 1,000."""
+    return [f"{rng.choice(WORDS['fabric'])} {rng.choice(WORDS['item'])}: {rng.choice(WORDS['offer'])}" for _ in range(count)]
 
 
 def _column_plan():
-    """(column, attname, field, default) for every concrete non-pk column of ScheduledPost."""
+    """(column, attname, field, default as COPY gets it) for every concrete non-pk column."""
+    from django.db import models
+
     from backend.scheduling.models import ScheduledPost
 
     plan = []
@@ -155,18 +133,55 @@ def _column_plan():
         if f.primary_key:
             continue
         default = f.get_default() if f.has_default() or not f.null else None
+        if isinstance(f, models.JSONField) and default is not None:
+            default = json.dumps(default)
         plan.append((f.column, f.attname, f, default))
     return plan
 
 
-def _dump(field, value):
-    from django.db import models
-
-    if value is None:
-        return None
-    if isinstance(field, models.JSONField):
-        return json.dumps(value)
-    return value
+def _post_rows(org: OrgData, count: int, *, now: datetime, seed: int, plan):
+    """`count` rows (tuples in `plan` order) of `org`'s posts: 85% in the past year (mostly
+    posted), 15% in the next two months (mostly scheduled); never due now (future posts start
+    tomorrow), so beat finds nothing to publish."""
+    rng = random.Random(seed)
+    captions = _captions(rng)
+    past, future = _thresholds(PAST_STATUSES), _thresholds(FUTURE_STATUSES)
+    index = {attname: i for i, (_, attname, _, _) in enumerate(plan)}
+    template = [default for *_, default in plan]
+    template[index["organization_id"]] = org.org_id
+    template[index["created_by_id"]] = org.owner_id
+    accounts = [(platform, org.accounts[platform]) for platform in org.accounts]
+    tags = [json.dumps(["#saree", "#handloom"]), "[]", "[]", "[]"]
+    i_account, i_platform, i_caption = index["social_account_id"], index["platform"], index["caption"]
+    i_time, i_next, i_status, i_posted = index["scheduled_time"], index["next_attempt_at"], index["status"], index["posted_at"]
+    i_external, i_created, i_updated, i_tags = index["external_post_id"], index["created_at"], index["updated_at"], index["hashtags"]
+    base = now.timestamp()
+    utc = dt_timezone.utc
+    for n in range(count):
+        row = template.copy()
+        platform, account = accounts[n % len(accounts)]
+        row[i_account], row[i_platform] = account, platform
+        caption = captions[n % len(captions)]
+        row[i_caption] = f"{RARE_WORD} {caption}" if n % 1000 == 7 else caption
+        if rng.random() < 0.85:
+            when = base - 3600 - rng.random() * 329 * 86400
+            status = _pick(past, rng.random())
+        else:
+            when = base + 86400 + rng.random() * 59 * 86400
+            status = _pick(future, rng.random())
+        scheduled = datetime.fromtimestamp(when, utc)
+        created = datetime.fromtimestamp(when - 43200 - rng.random() * 19 * 86400, utc)
+        row[i_time] = row[i_next] = scheduled
+        row[i_status] = status
+        row[i_created] = created
+        if status == "posted":
+            posted = datetime.fromtimestamp(when + 2, utc)
+            row[i_posted] = row[i_updated] = posted
+            row[i_external] = f"{platform}-{seed}-{n}"
+        else:
+            row[i_updated] = created
+        row[i_tags] = tags[n % 4]
+        yield row
 
 
 def posts_copy(orgs: list[tuple[OrgData, int]], *, now: datetime, seed: int = 1) -> tuple[int, float]:
@@ -182,7 +197,7 @@ def posts_copy(orgs: list[tuple[OrgData, int]], *, now: datetime, seed: int = 1)
     started = time.monotonic()
     rows = 0
     connection.ensure_connection()
-    raw = connection.connection  # the psycopg connection Django holds
+    raw = connection.connection  # the psycopg connection Django holds (autocommit)
     with raw.cursor() as cur:
         cur.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
@@ -193,9 +208,9 @@ def posts_copy(orgs: list[tuple[OrgData, int]], *, now: datetime, seed: int = 1)
         for name, _ in indexes:
             cur.execute(f'DROP INDEX "{name}"')
         with cur.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-            for index, (org, count) in enumerate(orgs):
-                for row in _post_rows(org, count, now=now, seed=seed * 1000 + index):
-                    copy.write_row([_dump(f, row[attname] if attname in row else default) for _, attname, f, default in plan])
+            for number, (org, count) in enumerate(orgs):
+                for row in _post_rows(org, count, now=now, seed=seed * 1000 + number, plan=plan):
+                    copy.write_row(row)
                 rows += count
                 org.posts += count
         for _, definition in indexes:

@@ -94,6 +94,7 @@ def list_figures(*, org_id: int, deep: int, page: int) -> list[Timed]:
         Timed("list ?search=silk", f"{base}&search=silk"),
         Timed("list ?search=silk&cursor=", f"{base}&search=silk&cursor="),
         Timed("list ?search=kanjivaram (rare)", f"{base}&search=kanjivaram"),
+        Timed("list ?search=kanjivaram&cursor=", f"{base}&search=kanjivaram&cursor="),
         Timed("list ?status=scheduled&ordering=-scheduled_time", f"{base}&status=scheduled&ordering=-scheduled_time"),
         Timed("list ?platform=instagram", f"{base}&platform=instagram"),
         Timed(f"list ?page={page} (offset)", f"{base}&page={page}"),
