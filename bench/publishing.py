@@ -43,6 +43,7 @@ class RunFigures:
     memory_growth: float = 0.0  # last tenth of the run vs its second tenth (PSS)
     connections: int = 0
     samples: list = field(default_factory=list)
+    tenths: list = field(default_factory=list)  # median PSS (MiB) in each tenth of the run
 
     def summary(self) -> str:
         return (
@@ -186,4 +187,5 @@ class PublishingBench:
             second = statistics.median(s[1] for s in busy[tenth:2 * tenth])
             final = statistics.median(s[1] for s in busy[-tenth:])
             figures.memory_growth = final / second - 1 if second else 0.0
+            figures.tenths = [round(statistics.median(s[1] for s in busy[i * tenth:(i + 1) * tenth])) for i in range(10)]
         return figures

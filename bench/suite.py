@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
                            "flat (≤ +10%)", memory.memory_growth <= 0.10)
                 report.row("peak worker memory, prefork ×4 / threads ×8 (PSS of the pool)",
                            f"{prefork.peak_pss:.0f} / {threads.peak_pss:.0f} MiB", "", None, "")
+                report.notes.append(f"  worker PSS by tenth of the {memory.posts:,}-post run (MiB): {memory.tenths}")
                 report.notes.append(f"  platform connections: prefork {prefork.connections}, threads {threads.connections}, memory run {memory.connections} "
                                     f"(one keep-alive client per process and platform)")
 
