@@ -44,13 +44,14 @@ class RunFigures:
     connections: int = 0
     samples: list = field(default_factory=list)
     tenths: list = field(default_factory=list)  # median PSS (MiB) in each tenth of the run
+    cpu_ms_per_post: float = 0.0  # the worker's own CPU (all its processes) per published post
 
     def summary(self) -> str:
         return (
             f"{self.label}: {self.posted}/{self.posts} posted, {self.failed} failed, {self.unsettled} unsettled, "
             f"{self.duplicates} duplicates, {self.lost} lost; {self.rate:.1f} posts/s, lateness p50 {self.p50:.1f} s "
             f"p99 {self.p99:.1f} s; peak PSS {self.peak_pss:.0f} MiB (largest process RSS {self.peak_rss:.0f} MiB); "
-            f"{self.connections} platform connections"
+            f"{self.connections} platform connections; worker CPU {self.cpu_ms_per_post:.1f} ms per post"
         )
 
 
@@ -178,6 +179,9 @@ class PublishingBench:
             lateness = sorted(t - due.timestamp() for t in times)
             figures.p50 = statistics.median(lateness)
             figures.p99 = lateness[min(len(lateness) - 1, int(0.99 * len(lateness)))]
+        during = [c for c in sampler.cpu if c[0] >= started]
+        if len(during) >= 2 and figures.posted:
+            figures.cpu_ms_per_post = (during[-1][1] - during[0][1]) * 1000 / figures.posted
         figures.samples = sampler.samples
         figures.peak_pss = sampler.peak_pss
         figures.peak_rss = max((s[2] for s in sampler.samples), default=0.0)

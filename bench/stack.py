@@ -144,12 +144,26 @@ def group_memory_mib(pgid: int) -> tuple[float, float]:
     return pss / 1024, rss / 1024
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds used so far by the live processes of a group."""
+    ticks = 0
+    for pid in group_pids(pgid):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class MemorySampler(threading.Thread):
     def __init__(self, pgid: int, *, interval: float = 0.5) -> None:
         super().__init__(daemon=True)
         self.pgid = pgid
         self.interval = interval
         self.samples: list[tuple[float, float, float]] = []  # (time, pss MiB, max rss MiB)
+        self.cpu: list[tuple[float, float]] = []  # (time, CPU seconds of the group)
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -157,6 +171,7 @@ class MemorySampler(threading.Thread):
             pss, rss = group_memory_mib(self.pgid)
             if pss:
                 self.samples.append((time.monotonic(), pss, rss))
+                self.cpu.append((time.monotonic(), group_cpu_seconds(self.pgid)))
             self._stop_event.wait(self.interval)
 
     def stop(self) -> None:

@@ -231,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
                            "flat (≤ +10%)", memory.memory_growth <= 0.10)
                 report.row("peak worker memory, prefork ×4 / threads ×8 (PSS of the pool)",
                            f"{prefork.peak_pss:.0f} / {threads.peak_pss:.0f} MiB", "", None, "")
+                report.notes.append(
+                    f"  worker CPU per post: prefork ×4 {prefork.cpu_ms_per_post:.1f} ms, threads ×8 {threads.cpu_ms_per_post:.1f} ms "
+                    f"(one process, one GIL: threads ×8 cannot exceed {1000 / max(threads.cpu_ms_per_post, 0.1):.0f} posts/s on a free core)"
+                )
                 report.notes.append(f"  worker PSS by tenth of the {memory.posts:,}-post run (MiB): {memory.tenths}")
                 report.notes.append(f"  platform connections: prefork {prefork.connections}, threads {threads.connections}, memory run {memory.connections} "
                                     f"(one keep-alive client per process and platform)")
