@@ -6,7 +6,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 
 from backend.accounts.models import Organization, User
-from backend.core.permissions import org_roles
+from backend.accounts.selectors import member_scope
 
 from .models import ScheduledPost
 
@@ -14,9 +14,7 @@ Status = ScheduledPost.Status
 
 
 def posts_visible_to(user: User) -> QuerySet[ScheduledPost]:
-    # organization_id IN (the caller's ids, read once per request) rather than a membership join:
-    # the planner sees the organization and walks its (organization_id, ...) index in order.
-    return ScheduledPost.objects.filter(organization_id__in=sorted(org_roles(user)))
+    return member_scope(ScheduledPost.objects.all(), user=user)
 
 
 def post_analytics(

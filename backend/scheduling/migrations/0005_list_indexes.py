@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('scheduling', '0003_periodic_tasks'),
+        ('scheduling', '0004_postmetrics'),
     ]
 
     operations = [
