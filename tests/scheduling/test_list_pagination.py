@@ -165,3 +165,20 @@ def test_queries_per_request_do_not_grow_with_the_data(owner_client, many_posts,
     )
 
     assert len(_list_queries(owner_client, params)) == before
+
+
+def test_the_schema_documents_both_forms(owner_client, many_posts):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/schedule/"]["get"]
+    assert {"cursor", "page", "page_size"} <= {p["name"] for p in operation["parameters"]}
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    page = schema["components"]["schemas"][ref]
+    # every key a real response carries is documented, and every required one is there
+    by_page = owner_client.get("/api/schedule/", {"page_size": 5}).data
+    by_cursor = owner_client.get("/api/schedule/", {"page_size": 5, "cursor": ""}).data
+    for body in (by_page, by_cursor):
+        assert set(body) <= set(page["properties"])
+        assert set(page["required"]) <= set(body)
+    assert set(by_page) == {"count", "count_capped", "next", "previous", "results"}
