@@ -22,5 +22,7 @@ urlpatterns = [
     path("accounts/<int:pk>/disconnect/", views.account_disconnect, name="account-disconnect"),
     path("accounts/oauth/<str:platform>/start/", views.oauth_start_view, name="oauth-start"),
     path("accounts/oauth/<str:platform>/callback/", views.oauth_callback_view, name="oauth-callback"),
+    path("members/", views.members_view, name="members"),
+    path("invites/<str:token>/", views.invite_view, name="invite"),
     path("studio/", views.studio_view, name="studio"),
 ]

@@ -21,7 +21,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from backend.accounts import services as account_services
-from backend.accounts.models import MANAGER_ROLES, WRITER_ROLES
+from backend.accounts.models import MANAGER_ROLES, WRITER_ROLES, Membership, Role
+from backend.accounts.serializers import InviteInput, MemberRoleInput
 from backend.accounts.selectors import organizations_of
 from backend.accounts.views import SignupView, TokenView
 from backend.ai_services.errors import api_error
@@ -420,6 +421,63 @@ def oauth_callback_view(request: HttpRequest, platform: str) -> HttpResponse:
     else:
         messages.success(request, _("Connected %(handle)s.") % {"handle": account.handle})
     return redirect("dashboard:accounts")
+
+
+# --- Members and invites ------------------------------------------------------------------
+
+@dashboard_view
+def members_view(request: HttpRequest) -> HttpResponse:
+    org = request.organization
+    if org is None:
+        return redirect("dashboard:home")
+    context = {
+        **_base_context(request),
+        "members": Membership.objects.filter(organization=org).select_related("user").order_by("id"),
+        "roles": Role.choices,
+        "can_manage": request.role in MANAGER_ROLES,
+        "invite": None,
+        "errors": {},
+    }
+    status = 200
+    if request.method == "POST":
+        try:
+            action = request.POST.get("action")
+            if action == "invite":
+                body = InviteInput(data={"email": request.POST.get("email", ""), "role": request.POST.get("role", "")})
+                body.is_valid(raise_exception=True)
+                invite = account_services.invite_create(organization=org, by=request.user, **body.validated_data)
+                context["invite"] = request.build_absolute_uri(reverse("dashboard:invite", args=[invite.token]))
+                messages.success(request, _("Invite created: send the link to %(email)s.") % {"email": invite.email})
+            elif action == "role":
+                body = MemberRoleInput(data={"role": request.POST.get("role", "")})
+                body.is_valid(raise_exception=True)
+                account_services.membership_update(organization=org, by=request.user, user_id=int(request.POST.get("user_id", "0") or 0), **body.validated_data)
+                messages.success(request, _("Role changed."))
+                return redirect("dashboard:members")
+            elif action == "remove":
+                account_services.membership_remove(organization=org, by=request.user, user_id=int(request.POST.get("user_id", "0") or 0))
+                messages.success(request, _("Member removed."))
+                return redirect("dashboard:members")
+        except (DomainError, APIException, ValueError) as exc:
+            if isinstance(exc, ValueError):
+                return HttpResponse(status=400)
+            context["errors"] = error_messages(exc)
+            status = getattr(exc, "status_code", 400)
+    return render(request, "dashboard/members.html", context, status=status)
+
+
+@dashboard_view
+def invite_view(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            membership = account_services.invite_accept(token=token, user=request.user)
+        except DomainError as exc:
+            flash_error(request, exc)
+        else:
+            request.session["dashboard_org"] = membership.organization_id
+            messages.success(request, _("You joined %(name)s.") % {"name": membership.organization.name})
+        return redirect("dashboard:home")
+    return render(request, "dashboard/invite.html", {**_base_context(request), "token": token})
 
 
 # --- Studio --------------------------------------------------------------------------------

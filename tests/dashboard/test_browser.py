@@ -302,7 +302,7 @@ def test_hindi_ui_phone_width_and_no_serious_accessibility_violations(live, new_
     assert page.get_by_role("heading", name="डैशबोर्ड").is_visible()
     assert page.get_by_role("link", name="नई पोस्ट").is_visible()
     shot(page, "dashboard-hindi-360")
-    for path in ("/app/", "/app/accounts/", "/app/studio/", "/app/compose/"):
+    for path in ("/app/", "/app/accounts/", "/app/studio/", "/app/compose/", "/app/members/"):
         page.goto(f"{live.url}{path}")
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 360, f"{path} is {width}px wide on a 360px screen"

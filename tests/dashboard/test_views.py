@@ -249,3 +249,28 @@ def test_week_calendar_places_posts_on_their_day_in_the_org_timezone(web, owner,
     page = web.get("/app/").content.decode()
     tuesday = page.split(f'data-day="{(start + timedelta(days=1)).date():%Y-%m-%d}"', 1)[1].split("</li>", 1)[0]
     assert f"/app/posts/{post.pk}/" in tuesday
+
+
+def test_owner_invites_an_editor_who_joins_with_the_link(web, owner, org, make_user):
+    logged_in(web, owner)
+    response = csrf_post(web, "/app/members/", {"action": "invite", "email": "new@example.com", "role": "editor"})
+    assert response.status_code == 200
+    link = response.content.decode().split('id="invite-link" class="underline" href="', 1)[1].split('"', 1)[0]
+    invitee = make_user("new@example.com")
+    guest = logged_in(DjangoClient(enforce_csrf_checks=True), invitee)
+    assert csrf_post(guest, link.replace("http://testserver", "")).status_code == 302
+    from backend.accounts.models import Membership
+
+    assert Membership.objects.get(user=invitee, organization=org).role == Role.EDITOR
+    assert csrf_post(guest, link.replace("http://testserver", "")).status_code == 302  # used: a toast, not a 500
+    assert "already been used" in guest.get("/app/").content.decode()
+
+
+def test_editor_cannot_invite_and_last_owner_cannot_leave(web, member, org, owner):
+    editor = member(org, Role.EDITOR)
+    editor_web = logged_in(DjangoClient(enforce_csrf_checks=True), editor)
+    denied = csrf_post(editor_web, "/app/members/", {"action": "invite", "email": "x@example.com", "role": "viewer"})
+    assert denied.status_code == 403
+    logged_in(web, owner)
+    last = csrf_post(web, "/app/members/", {"action": "role", "user_id": owner.pk, "role": "editor"})
+    assert last.status_code == 409 and "at least one owner" in last.content.decode()

@@ -43,6 +43,13 @@ HI = {
     "The poster is being drawn; it will appear in the media library.": "पोस्टर बन रहा है; यह मीडिया लाइब्रेरी में दिखेगा।",
     "Post cancelled.": "पोस्ट रद्द हुई।", "Post scheduled again.": "पोस्ट फिर से शेड्यूल हुई।", "Post approved.": "पोस्ट स्वीकृत हुई।",
     "Post is being published now.": "पोस्ट अभी प्रकाशित हो रही है।",
+    "Post": "पोस्ट", "The post image": "पोस्ट का चित्र", "View on the platform": "प्लेटफ़ॉर्म पर देखें", "Attempts": "प्रयास",
+    "No attempts yet.": "अभी कोई प्रयास नहीं।", "Engagement": "जुड़ाव", "No reading yet.": "अभी कोई आँकड़ा नहीं।",
+    "(no caption)": "(कैप्शन नहीं)", "Members": "सदस्य", "Role": "भूमिका", "Change": "बदलें", "Remove": "हटाएँ",
+    "Invite someone": "किसी को आमंत्रित करें", "Send this link:": "यह लिंक भेजें:", "Invite": "आमंत्रित करें",
+    "You have been invited": "आपको आमंत्रित किया गया है", "Join the organization": "संगठन से जुड़ें",
+    "Invite created: send the link to %(email)s.": "आमंत्रण बना: लिंक %(email)s को भेजें।", "Role changed.": "भूमिका बदल गई।",
+    "Member removed.": "सदस्य हटाया गया।", "You joined %(name)s.": "आप %(name)s से जुड़ गए।",
 }
 
 TA = {
@@ -82,6 +89,13 @@ TA = {
     "The poster is being drawn; it will appear in the media library.": "சுவரொட்டி உருவாகிறது; அது ஊடக நூலகத்தில் தோன்றும்.",
     "Post cancelled.": "பதிவு ரத்து செய்யப்பட்டது.", "Post scheduled again.": "பதிவு மீண்டும் திட்டமிடப்பட்டது.",
     "Post approved.": "பதிவு அனுமதிக்கப்பட்டது.", "Post is being published now.": "பதிவு இப்போது வெளியிடப்படுகிறது.",
+    "Post": "பதிவு", "The post image": "பதிவின் படம்", "View on the platform": "தளத்தில் பார்", "Attempts": "முயற்சிகள்",
+    "No attempts yet.": "இன்னும் முயற்சிகள் இல்லை.", "Engagement": "ஈடுபாடு", "No reading yet.": "இன்னும் அளவீடு இல்லை.",
+    "(no caption)": "(வாசகம் இல்லை)", "Members": "உறுப்பினர்கள்", "Role": "பங்கு", "Change": "மாற்று", "Remove": "நீக்கு",
+    "Invite someone": "ஒருவரை அழைக்கவும்", "Send this link:": "இந்த இணைப்பை அனுப்பவும்:", "Invite": "அழை",
+    "You have been invited": "நீங்கள் அழைக்கப்பட்டுள்ளீர்கள்", "Join the organization": "நிறுவனத்தில் சேரவும்",
+    "Invite created: send the link to %(email)s.": "அழைப்பு உருவானது: இணைப்பை %(email)s-க்கு அனுப்பவும்.", "Role changed.": "பங்கு மாற்றப்பட்டது.",
+    "Member removed.": "உறுப்பினர் நீக்கப்பட்டார்.", "You joined %(name)s.": "நீங்கள் %(name)s-இல் சேர்ந்தீர்கள்.",
 }
 
 
@@ -103,7 +117,8 @@ def fill(path: Path, table: dict[str, str]) -> list[str]:
         return f'msgid "{match.group(1)}"\nmsgstr "{_escape(table[msgid])}"'
 
     text = re.sub(r'msgid "(.*)"\nmsgstr ".*"', replace, text)
-    text = text.replace("#, fuzzy\n", "", 1)
+    # Every msgstr comes from the tables, so no entry is a guess: drop makemessages' fuzzy marks.
+    text = re.sub(r"^#, fuzzy\n|^#\| msgid .*\n", "", text, flags=re.MULTILINE)
     path.write_text(text, encoding="utf-8")
     return missing
 
