@@ -225,6 +225,14 @@ def test_schedule_ten_seconds_ahead_turns_posted_without_reload_then_cancel_and_
     assert "Post cancelled." in page.locator("#toasts").inner_text()
     assert page.evaluate("window.__noReload") is True
 
+    # A post's page: its publish attempts (and engagement once read).
+    good.get_by_role("link").first.click()
+    page.wait_for_selector("[data-attempt=success]")
+    serious = [v for v in _axe(page) if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
+    shot(page, "post")
+    page.go_back()
+
     # Filters and search narrow the table in place.
     page.select_option("select[name=status]", "posted")
     page.wait_for_function("() => !document.querySelector('#posts-table').innerText.includes('Broken on purpose')")

@@ -231,11 +231,11 @@ def test_post_page_shows_attempts_and_metrics(web, owner, make_post):
     from backend.scheduling.models import PostMetrics, PublishAttempt
 
     post = make_post(Status.POSTED, external_post_id="sbx-1")
-    PublishAttempt.objects.create(post=post, started_at=timezone.now(), finished_at=timezone.now(), outcome="posted")
+    PublishAttempt.objects.create(post=post, started_at=timezone.now(), finished_at=timezone.now(), outcome="success")
     PostMetrics.objects.create(post=post, likes=42, fetched_at=timezone.now())
     logged_in(web, owner)
     page = web.get(f"/app/posts/{post.pk}/").content.decode()
-    assert 'data-attempt="posted"' in page and ">42<" in page
+    assert 'data-attempt="success"' in page and ">42<" in page
 
 
 def test_week_calendar_places_posts_on_their_day_in_the_org_timezone(web, owner, org, make_post):
