@@ -107,6 +107,9 @@ class PublishRequest:
     media: list[MediaItem] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
     save_state: Callable[[dict[str, Any]], None] = lambda state: None
+    # Per-post choices for this platform (the post's `metadata[<platform>]`, e.g. TikTok's privacy
+    # level and interaction settings), as validated by `validate_post_options` when scheduled.
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,8 @@ class Metrics:
     views: int | None = None
     reach: int | None = None
     impressions: int | None = None
+    # Why some figures are missing although the reading worked (e.g. a scope the token lacks).
+    unavailable: str = ""
 
 
 class SocialMediaService(ABC):
