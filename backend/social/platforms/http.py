@@ -13,8 +13,8 @@ error body. Everything else is decided here, once:
   what the platform hook says); 5xx is TRANSIENT (a 504 on the final call is UNCONFIRMED: the
   gateway gave up, the platform may not have).
 - Anything else goes to the platform hook; without an answer from it, 401 is AUTH and every
-  other 4xx PERMANENT. (A platform may turn a 429 into PERMANENT: X's `usage-capped` is a monthly
-  cap that no window frees.)
+  other 4xx PERMANENT. `quota_exhausted` comes first: a refusal that no window frees (X's monthly
+  `usage-capped` 429) is PERMANENT instead of a wait that would repeat until the month ends.
 
 An adapter only ever calls its own platform: a relative path is checked segment by segment (no
 `..`, no empty segment, no `?`, `#`, `@` or `\\`, nothing that decodes to one of them) and every
@@ -304,7 +304,11 @@ class HttpPlatformService(SocialMediaService):
         message = mapped.message if mapped else f"HTTP {status}"
         code = mapped.code if mapped else str(status)
         retry_after = mapped.retry_after if mapped else None
-        if status == 429 and not (mapped is not None and mapped.kind == ErrorKind.PERMANENT):
+        capped = self.quota_exhausted(status=status, body=body)
+        if capped is not None:
+            mapped, kind = capped, capped.kind
+            message, code, retry_after = capped.message, capped.code, None
+        elif status == 429:
             kind = ErrorKind.RATE_LIMITED
             for candidate in (retry_after_from_headers(response.headers), retry_after, self.default_retry_after()):
                 if candidate is not None:
@@ -323,6 +327,10 @@ class HttpPlatformService(SocialMediaService):
     # --- Hooks ------------------------------------------------------------------------------
     def platform_error(self, *, status: int, body: Any, headers: httpx.Headers) -> PublishError | None:
         """Map the platform's own error body to a PublishError (None: let the status decide)."""
+        return None
+
+    def quota_exhausted(self, *, status: int, body: Any) -> PublishError | None:
+        """A refusal no rate-limit window frees (e.g. a monthly usage cap): its PERMANENT error, or None."""
         return None
 
     def default_retry_after(self) -> float | None:

@@ -43,7 +43,7 @@ class TwitterService(HttpPlatformService):
     refresh_with = "refresh_token"
     pkce = True
 
-    def platform_error(self, *, status: int, body: Any, headers: httpx.Headers) -> PublishError | None:
+    def quota_exhausted(self, *, status: int, body: Any) -> PublishError | None:
         if not isinstance(body, dict):
             return None
         if str(body.get("type", "")).endswith("/usage-capped") or body.get("title") == "UsageCapExceeded":
@@ -55,6 +55,11 @@ class TwitterService(HttpPlatformService):
                 "resets or the X developer plan is raised; retry the post then.",
                 code="usage_capped",
             )
+        return None
+
+    def platform_error(self, *, status: int, body: Any, headers: httpx.Headers) -> PublishError | None:
+        if not isinstance(body, dict):
+            return None
         message = body.get("detail") or body.get("title") or ""
         if not message and isinstance(body.get("errors"), list) and body["errors"]:
             message = body["errors"][0].get("message", "")

@@ -82,6 +82,7 @@ def make_request(
     metadata: dict[str, Any] | None = None,
     state: dict[str, Any] | None = None,
     save_state: Any = None,
+    options: dict[str, Any] | None = None,
 ) -> PublishRequest:
     credentials = Credentials(
         account_id=7,
@@ -98,4 +99,5 @@ def make_request(
         media=media or [],
         state=state if state is not None else {},
         save_state=save_state or (lambda s: None),
+        options=options or {},
     )
