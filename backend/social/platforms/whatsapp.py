@@ -200,7 +200,9 @@ class WhatsAppService(GraphPlatformService):
 # "messages", "value": {"metadata": {"phone_number_id"}, "statuses": [{"id": <wamid>, "status":
 # "sent"|"delivered"|"read"|"failed", "timestamp": <unix>, "recipient_id", "errors": [{"code",
 # "title", "message", "error_data": {"details"}}]}]}}]}]}, signed with X-Hub-Signature-256.
-STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3}
+# Webhooks are not ordered, and with several devices `delivered` may come after `failed`
+# (YCloud's WhatsApp status guide): a recipient only moves forward, and reaching the device wins.
+STATUS_RANK = {"sent": 1, "failed": 2, "delivered": 3, "read": 4}
 
 
 @dataclass(frozen=True)
@@ -236,7 +238,7 @@ def webhook_statuses(payload: Any) -> list[DeliveryStatus]:
                 continue
             phone_number_id = str((value.get("metadata") or {}).get("phone_number_id", ""))
             for status in value.get("statuses") or []:
-                if not isinstance(status, dict) or not status.get("id") or status.get("status") not in (*STATUS_RANK, "failed"):
+                if not isinstance(status, dict) or not status.get("id") or status.get("status") not in STATUS_RANK:
                     continue
                 error = (status.get("errors") or [{}])[0] if isinstance(status.get("errors"), list) else {}
                 error = error if isinstance(error, dict) else {}
@@ -260,9 +262,6 @@ def webhook_statuses(payload: Any) -> list[DeliveryStatus]:
 
 
 def status_supersedes(new: str, old: str) -> bool:
-    """Whether a status event moves a recipient on: sent → delivered → read; failed unless delivered or read."""
-    if new == "failed":
-        return old in ("", "sent", "failed")
-    if old == "failed":
-        return False
+    """Whether a status event moves a recipient on: sent → delivered → read, or sent → failed;
+    a late `delivered`/`read` beats `failed` (the message reached a device)."""
     return STATUS_RANK.get(new, 0) > STATUS_RANK.get(old, 0)

@@ -277,7 +277,8 @@ def test_statuses_only_move_forward():
     assert status_supersedes("delivered", "sent") and status_supersedes("read", "delivered")
     assert not status_supersedes("sent", "read") and not status_supersedes("delivered", "read")
     assert status_supersedes("failed", "sent") and not status_supersedes("failed", "read")
-    assert not status_supersedes("delivered", "failed")
+    assert status_supersedes("delivered", "failed")  # a late delivery on another device wins
+    assert status_supersedes("sent", "") and not status_supersedes("sent", "sent")
 
 
 @pytest.mark.parametrize("phone_id", ["http://127.0.0.1:9/", "../me", "106540352242922/../x", "1065#x"])
