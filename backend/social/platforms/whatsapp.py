@@ -156,6 +156,12 @@ class WhatsAppService(GraphPlatformService):
             )
         details = {
             "recipients": {number: outcomes[number] for number in recipients},
+            # Accepted messages whose delivery the status webhooks will report.
+            "messages": [
+                {"recipient": number, "message_id": outcomes[number]["wamid"]}
+                for number in recipients
+                if outcomes[number]["status"] == SENT and outcomes[number].get("wamid")
+            ],
             "sent": statuses.count(SENT),
             "failed": statuses.count(FAILED),
             "unconfirmed": statuses.count(UNCONFIRMED),
