@@ -26,6 +26,7 @@ from backend.social.services import credentials_for
 from backend.social.text import compose
 from backend.social.tokens import with_fresh_credentials
 
+from .deliveries import deliveries_link
 from .models import PublishAttempt, SchedulerHeartbeat, ScheduledPost
 from .transitions import Status, transition, transition_where
 
@@ -205,6 +206,7 @@ def _record_success(*, post_id: int, attempt: PublishAttempt, result: PublishRes
     post.posted_at = attempt.finished_at
     post.error_code = ""
     post.error_message = ""
+    deliveries_link(post=post, result=result)  # a broadcast's accepted messages, for the status webhooks
     post.save()
     return post.status
 
