@@ -7,7 +7,7 @@ configured `hub.verify_token`, echoing `hub.challenge`); POST is accepted only w
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from django.http import HttpResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -15,6 +15,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .deliveries import whatsapp_webhook_receive, whatsapp_webhook_verify
+
+WebhookErrorOutput = inline_serializer(
+    "WebhookErrorOutput", {"detail": serializers.CharField(), "code": serializers.CharField()}
+)
 
 
 class WhatsAppWebhookView(APIView):
@@ -31,7 +35,11 @@ class WhatsAppWebhookView(APIView):
             OpenApiParameter("hub.verify_token", str, required=True),
             OpenApiParameter("hub.challenge", str, required=True),
         ],
-        responses={(200, "text/plain"): OpenApiTypes.STR},
+        responses={
+            (200, "text/plain"): OpenApiTypes.STR,
+            400: OpenApiResponse(description="`hub.challenge` is not Meta's kind of value: `{field: [message]}`."),
+            403: OpenApiResponse(WebhookErrorOutput, description="Not our verify token (`webhook_verification_failed`)."),
+        },
     )
     def get(self, request):
         challenge = whatsapp_webhook_verify(
@@ -47,7 +55,11 @@ class WhatsAppWebhookView(APIView):
         auth=[],
         request={"application/json": OpenApiTypes.OBJECT},
         parameters=[OpenApiParameter("X-Hub-Signature-256", str, OpenApiParameter.HEADER, required=True)],
-        responses={200: inline_serializer("WhatsAppWebhookOutput", {"updated": serializers.IntegerField()})},
+        responses={
+            200: inline_serializer("WhatsAppWebhookOutput", {"updated": serializers.IntegerField()}),
+            400: OpenApiResponse(description="A signed body that is not JSON: `{field: [message]}`."),
+            403: OpenApiResponse(WebhookErrorOutput, description="Missing or invalid X-Hub-Signature-256 (`webhook_signature_invalid`)."),
+        },
     )
     def post(self, request):
         updated = whatsapp_webhook_receive(body=request.body, signature=request.headers.get("X-Hub-Signature-256"))
