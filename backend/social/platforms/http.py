@@ -19,9 +19,8 @@ error body. Everything else is decided here, once:
 An adapter only ever calls its own platform: a relative path is checked segment by segment (no
 `..`, no empty segment, no `?`, `#`, `@` or `\\`, nothing that decodes to one of them) and every
 absolute URL (token endpoints, upload URLs a platform hands back) must name one of the adapter's
-configured hosts (`allowed_hosts`: the hosts of its base, token and authorize URLs plus its
-`extra_hosts`), over http(s), without user info or a fragment. Anything else is refused before a
-connection is made (PERMANENT, code `url_refused`), so an id or an answer that smuggles a URL
+configured hosts (`allowed_hosts`: the hosts of its base and token URLs plus its `extra_hosts`),
+over http(s), without user info or a fragment. Anything else is refused before a connection is made (PERMANENT, code `url_refused`), so an id or an answer that smuggles a URL
 in cannot make a worker call another address with the account's token.
 
 Tokens never reach a log line, an exception message or a repr: URLs in messages lose their query
@@ -183,9 +182,10 @@ class HttpPlatformService(SocialMediaService):
         return int(settings.SOCIAL_POLL_MAX_ATTEMPTS)
 
     def allowed_hosts(self) -> set[tuple[str, str]]:
-        """(scheme, host[:port]) this adapter may call: its configured URLs' hosts plus `extra_hosts`."""
+        """(scheme, host[:port]) this adapter may call: its API and token hosts plus `extra_hosts`
+        (the authorize URL is only ever opened by the user's browser)."""
         config = self.config
-        urls = [config.get(key, "") for key in ("base_url", "token_url", "authorize_url")]
+        urls = [config.get(key, "") for key in ("base_url", "token_url")]
         urls += [f"https://{host}" for host in config.get("extra_hosts", [])]
         return {host for host in map(host_of, urls) if host is not None}
 
