@@ -20,10 +20,10 @@ import hmac
 import json
 import logging
 import re
-from collections import Counter
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from backend.social.models import SocialAccount
@@ -72,8 +72,12 @@ def deliveries_record(*, events: Iterable[DeliveryStatus], platform: str = "what
                 if event.phone_number_id not in connected:
                     logger.info("Status %s for an unknown %s message from %s ignored", event.status, platform, event.phone_number_id)
                     continue
-                delivery = MessageDelivery(message_id=event.wamid, platform=platform, sender_id=event.phone_number_id,
-                                           recipient=event.recipient_id, status=MessageDelivery.Status.ACCEPTED)
+                # get_or_create: two notifications about one new message may race (unique message_id).
+                created, _ = MessageDelivery.objects.get_or_create(
+                    message_id=event.wamid,
+                    defaults={"platform": platform, "sender_id": event.phone_number_id, "recipient": event.recipient_id},
+                )
+                delivery = MessageDelivery.objects.select_for_update().get(pk=created.pk)
             previous = "" if delivery.status == MessageDelivery.Status.ACCEPTED else delivery.status
             if not status_supersedes(event.status, previous):
                 continue
@@ -93,10 +97,11 @@ def deliveries_record(*, events: Iterable[DeliveryStatus], platform: str = "what
 
 
 def _summarise(post: ScheduledPost) -> None:
-    rows = list(MessageDelivery.objects.filter(post=post).values_list("status", "error_code"))
-    counts = Counter(status for status, _ in rows)
-    summary = {status: counts.get(status, 0) for status in MessageDelivery.Status.values}
-    summary["failures"] = dict(Counter(code or "unknown" for status, code in rows if status == MessageDelivery.Status.FAILED))
+    rows = MessageDelivery.objects.filter(post=post).order_by()
+    counts = dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    summary: dict = {status: counts.get(status, 0) for status in MessageDelivery.Status.values}
+    failures = rows.filter(status=MessageDelivery.Status.FAILED).values_list("error_code").annotate(n=Count("id"))
+    summary["failures"] = {code or "unknown": n for code, n in failures.values_list("error_code", "n")}
     summary["updated_at"] = timezone.now().isoformat()
     post.metadata = {**post.metadata, "delivery": summary}
     ScheduledPost.objects.filter(pk=post.pk).update(metadata=post.metadata, updated_at=timezone.now())
