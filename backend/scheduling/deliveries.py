@@ -26,10 +26,10 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from backend.core.exceptions import PermissionDenied, ValidationFailed
 from backend.social.models import SocialAccount
 from backend.social.platforms.base import PublishResult
 from backend.social.platforms.whatsapp import DeliveryStatus, status_supersedes, webhook_signature_valid, webhook_statuses
-from rest_framework.exceptions import PermissionDenied, ValidationError  # TODO after arch: core domain errors
 
 from .models import MessageDelivery, ScheduledPost
 
@@ -120,7 +120,7 @@ def whatsapp_webhook_verify(*, mode: str, token: str, challenge: str) -> str:
     if not (mode == "subscribe" and expected and hmac.compare_digest(token.encode(), expected.encode())):
         raise PermissionDenied("The verify token does not match WHATSAPP_WEBHOOK_VERIFY_TOKEN.", code="webhook_verification_failed")
     if not CHALLENGE_RE.match(challenge):
-        raise ValidationError({"hub.challenge": ["Meta's challenge: letters, digits, '-' or '_'."]})
+        raise ValidationFailed({"hub.challenge": ["Meta's challenge: letters, digits, '-' or '_'."]})
     return challenge
 
 
@@ -132,5 +132,5 @@ def whatsapp_webhook_receive(*, body: bytes, signature: str | None) -> int:
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise ValidationError({"body": ["Not JSON."]}) from None
+        raise ValidationFailed({"body": ["Not JSON."]}) from None
     return deliveries_record(events=webhook_statuses(payload))

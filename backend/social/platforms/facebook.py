@@ -24,9 +24,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from . import requirements
-from .base import Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .base import Credentials, ErrorKind, MediaItem, MetadataInvalid, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
 from .graph import POLICY_BLOCK, GraphPlatformService
-from .ids import GRAPH_ID, GRAPH_OBJECT_ID, require_id
+from .ids import GRAPH_ID, GRAPH_OBJECT_ID, external_id_problems, require_id
 from .http import expires_at
 from .registry import register
 
@@ -42,6 +42,13 @@ class FacebookService(GraphPlatformService):
 
     transient_codes = frozenset({1, 2, 341})
     permanent_codes = frozenset({*PERMISSION_CODES, 506, POLICY_BLOCK})
+
+    def clean_metadata(self, *, metadata: dict[str, Any], external_id: str) -> tuple[dict[str, Any], str]:
+        """A manually connected Page: `external_id` is its numeric Page id (it becomes part of URLs)."""
+        problems = external_id_problems(external_id.strip(), GRAPH_ID, "the Facebook Page id (digits)", required=True)
+        if problems:
+            raise MetadataInvalid(problems)
+        return metadata, external_id.strip()
 
     # --- Publishing -------------------------------------------------------------------------
     def publish(self, request: PublishRequest) -> PublishResult:

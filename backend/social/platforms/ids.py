@@ -39,5 +39,14 @@ def require_id(platform: str, what: str, value: object, pattern: re.Pattern[str]
     return text
 
 
+def external_id_problems(external_id: str, pattern: re.Pattern[str], what: str, *, required: bool) -> dict[str, list[str]]:
+    """`{"external_id": [message]}` when a manually entered account id does not have its format."""
+    if not external_id:
+        return {"external_id": [f"Required: {what}."]} if required else {}
+    if not pattern.fullmatch(external_id):
+        return {"external_id": [f"Not {what}."]}
+    return {}
+
+
 def is_valid(value: object, pattern: re.Pattern[str]) -> bool:
     return bool(pattern.fullmatch(str(value if value is not None else "")))

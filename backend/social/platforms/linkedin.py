@@ -46,7 +46,18 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from . import requirements
-from .base import Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .base import (
+    Credentials,
+    ErrorKind,
+    MediaItem,
+    MetadataInvalid,
+    Metrics,
+    OAuthNotSupported,
+    PublishError,
+    PublishRequest,
+    PublishResult,
+    TokenSet,
+)
 from .http import HttpPlatformService, check_relative_path, expires_at
 from .ids import (
     LINKEDIN_AUTHOR_URN,
@@ -54,6 +65,7 @@ from .ids import (
     LINKEDIN_MEMBER_ID,
     LINKEDIN_ORGANIZATION_ID,
     LINKEDIN_POST_URN,
+    external_id_problems,
     require_id,
 )
 from .registry import register
@@ -97,6 +109,22 @@ class LinkedInService(HttpPlatformService):
     requirements = requirements.LINKEDIN
     oauth_supported = True
     refresh_with = "refresh_token"
+
+    def clean_metadata(self, *, metadata: dict[str, Any], external_id: str) -> tuple[dict[str, Any], str]:
+        """external_id (the member id), author_urn (urn:li:person:... or urn:li:organization:{digits})
+        and organization_id (digits) are optional, and checked against LinkedIn's formats (ids.py)."""
+        errors: dict = external_id_problems(external_id.strip(), LINKEDIN_MEMBER_ID, "a LinkedIn member id", required=False)
+        if "author_urn" in metadata and not LINKEDIN_AUTHOR_URN.fullmatch(str(metadata["author_urn"])):
+            errors["author_urn"] = ["Must be urn:li:person:{id} or urn:li:organization:{id}."]
+        if "organization_id" in metadata:
+            organization_id = str(metadata["organization_id"]).strip()
+            if not LINKEDIN_ORGANIZATION_ID.fullmatch(organization_id):
+                errors["organization_id"] = ["Must be the LinkedIn Page's numeric id."]
+            else:
+                metadata["organization_id"] = organization_id
+        if errors:
+            raise MetadataInvalid(errors)
+        return metadata, external_id.strip()
 
     def api_url(self, path: str) -> str:
         # The version is a header, not a path segment: paths name /rest/... or /v2/... in full.

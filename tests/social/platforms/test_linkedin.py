@@ -330,3 +330,24 @@ def test_metrics_refused_with_403_are_unavailable_with_the_reason(platforms):
     metrics = LinkedInService().fetch_metrics(credentials=make_request(external_id=MEMBER, metadata={"organization_id": "5515715"}).credentials, external_id=POST_URN)
 
     assert "r_organization_social" in metrics.unavailable and "partnerApiSocialAction" in metrics.unavailable
+
+
+@pytest.mark.django_db
+def test_a_reading_without_the_scope_shows_why_through_the_api(platforms, owner_client, org, owner):
+    from django.utils import timezone
+
+    from backend.scheduling.metrics import post_metrics_fetch
+    from backend.scheduling.models import ScheduledPost
+    from backend.social.models import SocialAccount
+
+    account = SocialAccount.objects.create(organization=org, platform="linkedin", handle="Asha", external_id=MEMBER, access_token="AQV",
+                                           metadata={"scope": "openid,profile,w_member_social"}, connected_by=owner)
+    post = ScheduledPost.objects.create(organization=org, social_account=account, platform="linkedin", caption="x", scheduled_time=timezone.now(),
+                                        status="posted", external_post_id=POST_URN, posted_at=timezone.now(), created_by=owner)
+
+    post_metrics_fetch(post_id=post.pk)
+
+    body = owner_client.get(f"/api/schedule/{post.pk}/metrics/").json()
+    assert body["likes"] is None and body["fetched_at"] is not None
+    assert "r_member_social" in body["unavailable"]
+    assert platforms.requests == []  # not asked: the token cannot read it
