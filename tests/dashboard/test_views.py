@@ -274,3 +274,68 @@ def test_editor_cannot_invite_and_last_owner_cannot_leave(web, member, org, owne
     logged_in(web, owner)
     last = csrf_post(web, "/app/members/", {"action": "role", "user_id": owner.pk, "role": "editor"})
     assert last.status_code == 409 and "at least one owner" in last.content.decode()
+
+
+def test_oauth_connect_round_trip_through_the_dashboard(web, owner, org, platforms):
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.social.test_oauth_api import EXCHANGES, script
+
+    logged_in(web, owner)
+    started = csrf_post(web, "/app/accounts/oauth/linkedin/start/")
+    assert started.status_code == 302 and started["Location"].startswith(platforms.url)
+    query = parse_qs(urlsplit(started["Location"]).query)
+    assert query["redirect_uri"] == ["http://127.0.0.1:8000/app/accounts/oauth/linkedin/callback/"]
+    script(platforms, "linkedin")
+    done = web.get("/app/accounts/oauth/linkedin/callback/", {"code": "auth-CODE-secret-777", "state": query["state"][0]})
+    assert done.status_code == 302
+    account = SocialAccount.objects.get(organization=org, platform="linkedin")
+    assert account.handle == EXCHANGES["linkedin"]["account"][1]
+    again = web.get("/app/accounts/oauth/linkedin/callback/", {"code": "auth-CODE-secret-777", "state": query["state"][0]})
+    assert again.status_code == 302 and "already" in web.get("/app/accounts/").content.decode().lower()
+
+
+def test_publish_now_from_the_table(web, owner, make_post, django_capture_on_commit_callbacks):
+    post = make_post(Status.PENDING, caption="Right now")
+    logged_in(web, owner)
+    import backend.scheduling.tasks  # noqa: F401  (registers the task sent by name, as a worker would)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = csrf_post(web, f"/app/posts/{post.pk}/publish_now/", HTTP_HX_REQUEST="true")
+    assert "Post is being published now." in response.content.decode()
+    post.refresh_from_db()
+    assert post.status == Status.POSTED  # the test settings run the publish task eagerly
+
+
+def test_compose_with_an_uploaded_image(web, owner, org, sandbox):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import make_image
+
+    logged_in(web, owner)
+    token = web.cookies["csrftoken"].value
+    when = (timezone.now() + timedelta(hours=3)).astimezone(__import__("zoneinfo").ZoneInfo(org.timezone)).strftime("%Y-%m-%dT%H:%M")
+    response = web.post("/app/compose/", {
+        "csrfmiddlewaretoken": token, "social_accounts": [sandbox.pk], "caption": "With a picture", "scheduled_time": when,
+        "upload": SimpleUploadedFile("kurti.png", make_image(fmt="PNG"), content_type="image/png"),
+    })
+    assert response.status_code == 302, response.content.decode().split('id="page-title"', 1)[1][:3000]
+    post = ScheduledPost.objects.get(caption="With a picture")
+    assert post.asset is not None and post.asset.organization_id == sandbox.organization_id
+    bad = web.post("/app/compose/", {
+        "csrfmiddlewaretoken": token, "social_accounts": [sandbox.pk], "caption": "x", "scheduled_time": when,
+        "upload": SimpleUploadedFile("not.png", b"not an image", content_type="image/png"),
+    })
+    assert bad.status_code == 400
+
+
+def test_switching_organization(web, owner, member, other_org, make_post):
+    from backend.accounts.models import Membership
+
+    Membership.objects.create(user=owner, organization=other_org, role=Role.EDITOR)
+    make_post(Status.SCHEDULED, caption="In the first shop")
+    logged_in(web, owner)
+    assert "In the first shop" in web.get("/app/").content.decode()
+    csrf_post(web, "/app/organization/", {"organization": other_org.pk, "next": "/app/"})
+    page = web.get("/app/").content.decode()
+    assert "In the first shop" not in page and "Other Shop" in page
