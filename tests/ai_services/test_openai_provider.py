@@ -178,11 +178,12 @@ def test_image_edit_without_image_is_rejected(fake_openai):
 
 
 def test_poster_uses_restyled_photo_when_enabled(fake_openai, settings, photo):
-    from backend.ai_services.posters import PosterSpec, render_poster
+    from backend.ai_services.posters import PosterSpec
+    from backend.ai_services.services import poster_render
 
     settings.AI_POSTER_RESTYLE = True
     fake_openai.script(EDIT, (200, {"created": 1, "data": [{"b64_json": png_b64((10, 120, 60), (400, 500))}]}))
-    result = render_poster(product_image=photo, spec=PosterSpec(title="Kanchipuram Silk", size="square"))
+    result = poster_render(product_image=photo, spec=PosterSpec.create(title="Kanchipuram Silk", size="square"))
     assert result.restyled and result.provider == "openai"
     poster = Image.open(io.BytesIO(result.image)).convert("RGB")
     cx = (result.photo_box[0] + result.photo_box[2]) // 2
@@ -192,11 +193,12 @@ def test_poster_uses_restyled_photo_when_enabled(fake_openai, settings, photo):
 
 
 def test_poster_keeps_the_original_photo_when_restyle_hits_quota(fake_openai, settings, photo):
-    from backend.ai_services.posters import PosterSpec, render_poster
+    from backend.ai_services.posters import PosterSpec
+    from backend.ai_services.services import poster_render
 
     settings.AI_POSTER_RESTYLE = True
     fake_openai.script(EDIT, (429, QUOTA_BODY))
-    result = render_poster(product_image=photo, spec=PosterSpec(title="Kanchipuram Silk", size="square"))
+    result = poster_render(product_image=photo, spec=PosterSpec.create(title="Kanchipuram Silk", size="square"))
     assert not result.restyled and result.restyle_error == "quota_exhausted"
     assert len(fake_openai.requests_to(EDIT)) == 1
 

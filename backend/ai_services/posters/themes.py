@@ -21,6 +21,7 @@ class Theme:
     dark_panel: RGB  # backing panel behind light text when the background is busy
     light_panel: RGB
     motif: str
+    badge: RGB  # the discount tag (white or ink text on it reaches AA)
 
 
 def _hex(value: str) -> RGB:
@@ -28,21 +29,22 @@ def _hex(value: str) -> RGB:
     return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-def _theme(key, top, bottom, pattern, accent, card, dark, light, motif) -> Theme:
+def _theme(key, top, bottom, pattern, accent, card, dark, light, motif, badge) -> Theme:
     return Theme(key, _hex(top), _hex(bottom), tuple(_hex(p) for p in pattern), _hex(accent), _hex(card),
-                 _hex(dark), _hex(light), motif)
+                 _hex(dark), _hex(light), motif, _hex(badge))
 
 
 THEMES: dict[str, Theme] = {
-    "diwali": _theme("diwali", "#4A0E2A", "#8C1C13", ["#F4B942", "#FFD27F"], "#F4B942", "#FFF4DC", "#3B0A1F", "#FFF4DC", "diyas"),
-    "eid": _theme("eid", "#0B3D2E", "#14532D", ["#E9D8A6", "#F1E3B5"], "#E9C46A", "#FDF8EC", "#062A1F", "#FDF8EC", "crescents"),
-    "pongal": _theme("pongal", "#FFF0B8", "#F9C74F", ["#2D6A4F", "#D62828"], "#B4161B", "#FFFFFF", "#1B4332", "#FFFFFF", "kolam"),
-    "onam": _theme("onam", "#FFF8E7", "#FDE2A7", ["#E85D04", "#FFBA08", "#2B9348"], "#1F7A3A", "#FFFFFF", "#5A3300", "#FFFFFF", "pookalam"),
-    "christmas": _theme("christmas", "#B91C1C", "#7F1D1D", ["#FFFFFF", "#FDE68A"], "#166534", "#FFFFFF", "#450A0A", "#FFFFFF", "snow"),
-    "wedding": _theme("wedding", "#FFF1E6", "#FFD6A5", ["#E76F51", "#F4A261", "#9D0208"], "#9D0208", "#FFFFFF", "#5C0A0A", "#FFFFFF", "marigold"),
-    "holi": _theme("holi", "#FDF2F8", "#E0F2FE", ["#EC4899", "#8B5CF6", "#22C55E", "#F59E0B", "#0EA5E9"], "#7C3AED", "#FFFFFF", "#3B0764", "#FFFFFF", "splash"),
-    "navratri": _theme("navratri", "#FFF3B0", "#E09F3E", ["#9E2A2B", "#540B0E"], "#540B0E", "#FFFFFF", "#3D0709", "#FFFFFF", "diamonds"),
-    "default": _theme("default", "#F8FAFC", "#E2E8F0", ["#94A3B8", "#CBD5E1"], "#DC2626", "#FFFFFF", "#1E293B", "#FFFFFF", "stripes"),
+    # Diwali and Eid: dark cards so the gold price reads as gold (gold on cream fails AA).
+    "diwali": _theme("diwali", "#4A0E2A", "#8C1C13", ["#F4B942", "#FFD27F"], "#F4B942", "#3B0A1F", "#3B0A1F", "#FFF4DC", "diyas", "#C62828"),
+    "eid": _theme("eid", "#0B3D2E", "#14532D", ["#E9D8A6", "#F1E3B5"], "#E9C46A", "#062A1F", "#062A1F", "#FDF8EC", "crescents", "#9A3412"),
+    "pongal": _theme("pongal", "#FFF0B8", "#F9C74F", ["#2D6A4F", "#D62828"], "#B4161B", "#FFFFFF", "#1B4332", "#FFFFFF", "kolam", "#1B4332"),
+    "onam": _theme("onam", "#FFF8E7", "#FDE2A7", ["#E85D04", "#FFBA08", "#2B9348"], "#1F7A3A", "#FFFFFF", "#5A3300", "#FFFFFF", "pookalam", "#B45309"),
+    "christmas": _theme("christmas", "#B91C1C", "#7F1D1D", ["#FFFFFF", "#FDE68A"], "#166534", "#FFFFFF", "#450A0A", "#FFFFFF", "snow", "#166534"),
+    "wedding": _theme("wedding", "#FFF1E6", "#FFD6A5", ["#E76F51", "#F4A261", "#9D0208", "#2D6A4F"], "#9D0208", "#FFFFFF", "#5C0A0A", "#FFFFFF", "marigold", "#9D0208"),
+    "holi": _theme("holi", "#FDF2F8", "#E0F2FE", ["#EC4899", "#8B5CF6", "#22C55E", "#F59E0B", "#0EA5E9"], "#7C3AED", "#FFFFFF", "#3B0764", "#FFFFFF", "splash", "#BE185D"),
+    "navratri": _theme("navratri", "#FFF3B0", "#E09F3E", ["#9E2A2B", "#540B0E"], "#540B0E", "#FFFFFF", "#3D0709", "#FFFFFF", "diamonds", "#9E2A2B"),
+    "default": _theme("default", "#F8FAFC", "#E2E8F0", ["#94A3B8", "#CBD5E1"], "#B91C1C", "#FFFFFF", "#1E293B", "#FFFFFF", "stripes", "#B91C1C"),
 }
 FESTIVALS = tuple(k for k in THEMES if k != "default")
 ALIASES = {"deepavali": "diwali", "ramzan": "eid", "ramadan": "eid", "eid-ul-fitr": "eid", "xmas": "christmas",
