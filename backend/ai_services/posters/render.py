@@ -395,7 +395,7 @@ def poster_texts(spec: PosterSpec) -> list[str]:
     return [t for t in texts if t]
 
 
-def _slots(poster: _Poster, spec: PosterSpec, *, greeting: bool) -> dict[str, tuple[int, int, int, int]]:
+def _slots(poster: _Poster, spec: PosterSpec, *, greeting: bool, badge_row: int = 0) -> dict[str, tuple[int, int, int, int]]:
     left, top, right, bottom = poster.safe
     W = poster.width
     gap = round(W * 0.02)
@@ -410,6 +410,9 @@ def _slots(poster: _Poster, spec: PosterSpec, *, greeting: bool) -> dict[str, tu
         head_h = round(head_h * 1.25)  # a catalogue title gets a third line
     slots["headline"] = (left, y, right, y + head_h)
     y += head_h + gap
+    if badge_row:  # a story has the height for the discount tag on its own row
+        slots["badge"] = (left, y, right, y + badge_row)
+        y += badge_row + gap
     layout = spec.layout
     contact_h = round(W * 0.05) if spec.contact else 0
     if layout == "plain":
@@ -439,16 +442,19 @@ def render_poster(*, spec: PosterSpec, photo: Image.Image, engine: ImageFont.Lay
     seed = int.from_bytes(hashlib.sha256(f"{spec.title}|{spec.festival}|{spec.size}".encode()).digest()[:4], "big")
     canvas = draw_background((poster.width, poster.height), theme, seed=seed)
     greeting = lexicon.GREETINGS[spec.festival][language] if spec.festival else None
-    slots = _slots(poster, spec, greeting=bool(greeting))
+    own_row = spec.size == "story"
+    badge = _badge_shape(poster, spec, language, one_line=own_row) \
+        if spec.discount_percent and spec.layout != "offer" else None
+    own_row = own_row and badge is not None
+    slots = _slots(poster, spec, greeting=bool(greeting), badge_row=badge.height if own_row else 0)
 
     # The photo: cropped around the product to fill its slot, in a card with a soft shadow.
     slot = slots["photo"]
     frame = max(8, W // 110)
     inner = (slot[0] + frame, slot[1] + frame, slot[2] - frame, slot[3] - frame)
     size = (inner[2] - inner[0], inner[3] - inner[1])
-    badge = _badge_shape(poster, spec, language) if spec.discount_percent and spec.layout != "offer" else None
     inset = round(W * 0.02)
-    keep_clear = (badge.width + 2 * inset, badge.height + 2 * inset) if badge else None
+    keep_clear = (badge.width + 2 * inset, badge.height + 2 * inset) if badge and not own_row else None
     fitted = fit_photo(photo, size, card=theme.light_panel, keep_clear=keep_clear)
     radius = round(W * 0.03)
     _shadowed_card(canvas, slot, fill=theme.card, radius=radius)
@@ -475,7 +481,7 @@ def render_poster(*, spec: PosterSpec, photo: Image.Image, engine: ImageFont.Lay
         # a label over the photo's foot.
         _label(canvas, poster, spec.title, photo_box, cap)
     if badge:
-        _badge(canvas, poster, spec, language, badge, photo_box)
+        _badge(canvas, poster, spec, language, badge, slots.get("badge") or photo_box, centred=own_row)
     if spec.contact and "contact" in slots:
         poster.draw_text(canvas, "contact", spec.contact, slots["contact"], weight="regular",
                          max_size=round(W * 0.036), min_size=round(W * 0.026), max_lines=1, max_line_ink=cap)
@@ -567,8 +573,9 @@ class _BadgeShape:
     split: int  # from the tag's top to the line between the two texts
 
 
-def _badge_shape(poster: _Poster, spec: PosterSpec, language: str) -> _BadgeShape:
-    """The tag's size: the word at an x-height of BADGE_X_HEIGHT of the canvas in its script."""
+def _badge_shape(poster: _Poster, spec: PosterSpec, language: str, *, one_line: bool = False) -> _BadgeShape:
+    """The tag's size: the word at an x-height of BADGE_X_HEIGHT of the canvas in its script;
+    "28%" above it (or before it, on one line, for a story's own row)."""
     top_line, word = badge_lines(spec, language)
     stack = poster.stack(word, "bold")
     script = (font_lib.scripts_in(word) or ["latn"])[0]
@@ -577,26 +584,32 @@ def _badge_shape(poster: _Poster, spec: PosterSpec, language: str) -> _BadgeShap
     size = 20
     while -poster.typesetter.font(ref, size).getbbox(X_GLYPH[script], anchor="ls")[1] < target:
         size += 2
-    big = round(size * 1.5)
+    pad = round(size * 0.45)
+    a2, d2 = poster.typesetter.metrics(stack, size)
+    if one_line:
+        text = f"{top_line} {word}"
+        width = poster.typesetter.width(font_lib.split_runs(text, poster.stack(text, "bold")), size)
+        height = round((a2 + d2) * 1.1 + pad)
+        return _BadgeShape(width=round(width + 2 * pad + 4), height=height, size=size, big=size, pad=pad, split=0)
+    big = round(size * 1.3)
     top_stack = poster.stack(top_line, "bold")
     word_w = poster.typesetter.width(font_lib.split_runs(word, stack), size)
     num_w = poster.typesetter.width(font_lib.split_runs(top_line, top_stack), big)
-    pad = round(size * 0.45)
     a1, d1 = poster.typesetter.metrics(top_stack, big)
-    a2, d2 = poster.typesetter.metrics(stack, size)
-    split = pad // 3 + round((a1 + d1) * 1.1)
+    split = pad // 3 + round((a1 + d1) * 1.05)
     return _BadgeShape(width=round(max(word_w, num_w) + 2 * pad + 4), height=round(split + (a2 + d2) * 1.1 + pad),
                        size=size, big=big, pad=pad, split=split)
 
 
-def _badge(canvas, poster: _Poster, spec: PosterSpec, language: str, shape: _BadgeShape, photo_box) -> None:
+def _badge(canvas, poster: _Poster, spec: PosterSpec, language: str, shape: _BadgeShape, photo_box, *,
+           centred: bool = False) -> None:
     """The discount as a tag on the photo's top-right corner (the photo keeps its subject clear
     of it): "28%" over the word (OFF, छूट, தள்ளுபடி), legible in every script."""
     W = poster.width
     theme = poster.theme
     top_line, word = badge_lines(spec, language)
-    inset = round(W * 0.02)
-    x1 = photo_box[2] - inset
+    inset = 0 if centred else round(W * 0.02)
+    x1 = (photo_box[0] + photo_box[2] + shape.width) // 2 if centred else photo_box[2] - inset
     tag = (x1 - shape.width, photo_box[1] + inset, x1, photo_box[1] + inset + shape.height)
     fill = theme.badge
     text_colour = WHITE if contrast(WHITE, fill) >= contrast(INK, fill) else INK
@@ -604,8 +617,12 @@ def _badge(canvas, poster: _Poster, spec: PosterSpec, language: str, shape: _Bad
     draw.rounded_rectangle((tag[0] - 5, tag[1] - 5, tag[2] + 5, tag[3] + 5), radius=round(shape.size * 0.5),
                            fill=theme.card)
     draw.rounded_rectangle(tag, radius=round(shape.size * 0.45), fill=fill)
-    split = tag[1] + shape.split
     pad = shape.pad
+    if centred:
+        poster.draw_text(canvas, "badge", f"{top_line} {word}", (tag[0] + pad // 2, tag[1], tag[2] - pad // 2, tag[3]),
+                         max_size=shape.size, min_size=shape.size, max_lines=1, fill=text_colour)
+        return
+    split = tag[1] + shape.split
     poster.draw_text(canvas, "badge", top_line, (tag[0] + pad // 2, tag[1] + pad // 3, tag[2] - pad // 2, split),
                      max_size=shape.big, min_size=shape.size, max_lines=1, fill=text_colour)
     poster.draw_text(canvas, "badge", word, (tag[0] + pad // 2, split, tag[2] - pad // 2, tag[3] - pad // 3),

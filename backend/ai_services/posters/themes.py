@@ -152,16 +152,34 @@ def _snow(draw, w, h, theme, rng):
         _star(draw, x, y, s * 0.5, _rgba(theme.pattern[1], 170))
 
 
+def _marigold_ball(draw, x, y, r, colour, rng):
+    """A marigold seen from the side: a ruffled ball of petals with a darker heart."""
+    dark = tuple(max(0, c - 60) for c in colour)
+    draw.ellipse((x - r, y - r, x + r, y + r), fill=_rgba(colour, 235))
+    for k in range(8):
+        a = k * math.pi / 4 + rng.random() * 0.3
+        px, py = x + r * 0.62 * math.cos(a), y + r * 0.62 * math.sin(a)
+        draw.ellipse((px - r * 0.32, py - r * 0.32, px + r * 0.32, py + r * 0.32), fill=_rgba(dark, 120))
+    draw.ellipse((x - r * 0.3, y - r * 0.3, x + r * 0.3, y + r * 0.3), fill=_rgba(dark, 200))
+
+
 def _marigold(draw, w, h, theme, rng):
-    r = w // 36
-    for row, colour in ((0, theme.pattern[0]), (1, theme.pattern[1])):
-        for i in range(0, w + r, r * 2):
-            sag = int(h * 0.03 * math.sin(math.pi * i / w))
-            y = r + row * r * 2 + sag
-            draw.ellipse((i - r, y - r, i + r, y + r), fill=_rgba(colour, 200))
-    for x, y in _edge_points(w, h, r * 8, 0.1):
-        if y > h * 0.15:
-            draw.ellipse((x - r, y - r * 2, x + r, y + r * 2), outline=_rgba(theme.pattern[2], 90), width=3)
+    """A toran: a string of marigolds along the top edge with mango leaves, and strands
+    hanging down both sides, all inside the margins (no text is drawn over them)."""
+    orange, yellow, leaf = (244, 140, 6), (255, 186, 8), (45, 106, 79)
+    r = max(8, w // 72)
+    margin = round(w * 0.06)
+    y = margin // 2
+    draw.line((0, y, w, y), fill=_rgba(leaf, 200), width=3)
+    for i, x in enumerate(range(r, w, r * 2)):
+        if i % 5 == 2:  # a mango leaf hanging from the string
+            draw.polygon([(x - r * 0.5, y), (x + r * 0.5, y), (x, y + r * 2.4)], fill=_rgba(leaf, 230))
+        else:
+            _marigold_ball(draw, x, y, r, orange if i % 2 else yellow, rng)
+    for x in (margin // 2, w - margin // 2):
+        draw.line((x, y, x, int(h * 0.45)), fill=_rgba(leaf, 200), width=3)
+        for j, yy in enumerate(range(y + r * 2, int(h * 0.45), r * 2)):
+            _marigold_ball(draw, x, yy, r, orange if j % 2 else yellow, rng)
 
 
 def _splash(draw, w, h, theme, rng):
