@@ -220,6 +220,10 @@ def test_poster_with_another_orgs_asset_is_a_400(owner_client, other_org):
         ({"language": "fr"}, "language"),
         ({"product_image": upload(b"not an image", "x.jpg")}, "product_image"),
         ({"currency": "rupees"}, "currency"),
+        ({"title": "x" * 201}, "title"),
+        ({"discount_percent": 50}, "discount_percent"),
+        ({"offer_text": "Flat 50% off"}, "offer_text"),
+        ({"size": "story", "platform": "instagram"}, "size"),
     ],
 )
 def test_poster_validation_is_a_400_that_costs_nothing(owner_client, org, change, field):
@@ -352,3 +356,45 @@ def test_poster_from_an_asset_whose_file_is_gone_is_a_400(owner_client, org):
     response = owner_client.post(POSTER, {"asset_id": asset.id, "title": "Saree"}, format="json")
     assert response.status_code == 400 and "asset_id" in response.data
     assert used(org, "poster") == 0
+
+
+def test_an_untrue_discount_names_the_right_figure(owner_client, org):
+    # ₹1,799 against ₹2,499 is 28% off: "50% off" is refused, with the figure to send instead
+    response = owner_client.post(POSTER, poster_body(price="1799", original_price="2499", discount_percent=50),
+                                 format="multipart")
+    assert response.status_code == 400
+    assert response.data == {"discount_percent": [
+        "₹1,799 against ₹2,499 is 28% off, not 50%: send discount_percent=28 or leave it out."]}
+    assert used(org, "poster") == 0
+
+
+def test_a_story_for_the_instagram_feed_names_the_right_size(owner_client, org):
+    response = owner_client.post(POSTER, poster_body(size="story", platform="instagram"), format="multipart")
+    assert response.status_code == 400
+    [message] = response.data["size"]
+    assert "4:5" in message and "size=portrait (1080x1350)" in message
+    # the size it names is accepted
+    response = owner_client.post(POSTER, poster_body(size="portrait", platform="instagram"), format="multipart")
+    assert response.status_code == 201, response.data
+
+
+def test_catalogue_titles_of_200_characters_make_posters_and_captions(owner_client):
+    title = ("Pure Kanchipuram Silk Saree with Zari Border, Temple Design, Contrast Pallu and Running Blouse Piece "
+             "for Weddings and Festivals, Handwoven by Master Weavers of Tamil Nadu, Maroon")
+    title = (title + " and Gold, Festive Edit 2026")[:200]
+    assert len(title) == 200
+    response = owner_client.post(POSTER, poster_body(title=title), format="multipart")
+    assert response.status_code == 201, response.data
+    caption = owner_client.post(CAPTION, caption_body(product_name=title, platform="twitter"), format="json")
+    assert caption.status_code == 200, caption.data
+
+
+def test_poster_captions_name_the_product_not_the_sale(owner_client):
+    body = poster_body(title="Banarasi Silk Saree Sale", language="hi")
+    del body["discount_percent"]
+    response = owner_client.post(POSTER, body, format="multipart")
+    assert response.status_code == 201, response.data
+    text = "\n".join(response.data["captions"])
+    assert "Banarasi Silk Saree" in text and "Sale" not in text
+    assert "दीपावली" in text and "diwali" not in text.lower()
+    assert "₹1,499" in text and "30% छूट" in text  # the discount computed from ₹1,499 against ₹2,149
