@@ -256,9 +256,7 @@ def poster_product_name(title: str) -> str:
 def poster_contact(*, organization: Organization, language: str) -> str | None:
     """The call-to-action line from the organization's profile: WhatsApp, phone, address."""
     parts = []
-    whatsapp = (getattr(organization, "whatsapp", "") or "").strip()
-    phone = (getattr(organization, "phone", "") or "").strip()
-    address = (getattr(organization, "address", "") or "").strip()
+    whatsapp, phone, address = organization.whatsapp.strip(), organization.phone.strip(), organization.address.strip()
     if whatsapp:
         parts.append(f"{lexicon.CONTACT_LABELS['whatsapp'][language]} {whatsapp}")
     if phone and phone != whatsapp:

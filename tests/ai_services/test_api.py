@@ -398,3 +398,31 @@ def test_poster_captions_name_the_product_not_the_sale(owner_client):
     assert "Banarasi Silk Saree" in text and "Sale" not in text
     assert "दीपावली" in text and "diwali" not in text.lower()
     assert "₹1,499" in text and "30% छूट" in text  # the discount computed from ₹1,499 against ₹2,149
+
+
+def test_the_contact_line_comes_from_the_organization_profile(owner_client, org):
+    # given the shop saved its WhatsApp number and address
+    response = owner_client.patch(f"/api/organizations/{org.id}/", {"whatsapp": "+91 98400 12345",
+                                                                     "address": "14 Car Street, Madurai"}, format="json")
+    assert response.status_code == 200, response.data
+    assert response.data["whatsapp"] == "+91 98400 12345"
+    # when it makes a poster, the call to action is drawn from it
+    from backend.ai_services.posters import PosterSpec
+    from backend.ai_services.services import _poster_spec, poster_render
+
+    org.refresh_from_db()
+    spec = _poster_spec(organization=org, fields={"title": "Silk Saree", "price": 999, "language": "ta"})
+    assert spec.contact == "வாட்ஸ்அப்: +91 98400 12345 · 14 Car Street, Madurai"
+    result = poster_render(product_image=product_photo(), spec=spec)
+    contact = next(b for b in result.text_boxes if b.role == "contact")
+    assert contact.text == spec.contact and contact.contrast >= 4.5
+    # and a shop can leave it off
+    assert _poster_spec(organization=org, fields={"title": "Silk Saree", "call_to_action": False}).contact is None
+    assert PosterSpec.create(title="x").contact is None
+    response = owner_client.post(POSTER, poster_body(call_to_action="false"), format="multipart")
+    assert response.status_code == 201, response.data
+
+
+def test_a_bad_phone_number_is_a_400(owner_client, org):
+    response = owner_client.patch(f"/api/organizations/{org.id}/", {"phone": "call me"}, format="json")
+    assert response.status_code == 400 and "phone" in response.data

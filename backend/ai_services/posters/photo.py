@@ -193,6 +193,15 @@ def fit_photo(photo: Image.Image, size: tuple[int, int], *, card: RGB, clean: bo
     slot_w, slot_h = size
     aspect = slot_w / slot_h
     W, H = photo.size
+    # Work at the size the photo will be drawn at (a 12 MP photo is 10x more pixels than a
+    # slot): everything below then costs what the poster needs, not what the camera took.
+    sub_w = (subject.box[2] - subject.box[0]) * W * (1 + 2 * PAD)
+    sub_h = (subject.box[3] - subject.box[1]) * H * (1 + 2 * PAD)
+    needed = max(slot_w / sub_w, slot_h / sub_h) if subject.plain else max(slot_w / W, slot_h / H)
+    if needed < 0.8:
+        photo = photo.resize((max(1, round(W * needed)), max(1, round(H * needed))), Image.Resampling.BILINEAR,
+                             reducing_gap=2.0)
+        W, H = photo.size
     fill = subject.backdrop
     cleaned = subject.plain and clean
     if cleaned:
