@@ -29,7 +29,7 @@ from ..text import format_money, is_grapheme_boundary
 from . import fonts as font_lib
 from .contrast import AA_NORMAL, RGB, contrast, luminance, worst_contrast
 from .errors import InvalidPosterSpec
-from .photo import fit_photo
+from .photo import find_subject, fit_photo
 from .spec import SIZES, PosterSpec
 from .themes import Theme, draw_background, theme_for
 
@@ -395,7 +395,11 @@ def poster_texts(spec: PosterSpec) -> list[str]:
     return [t for t in texts if t]
 
 
-def _slots(poster: _Poster, spec: PosterSpec, *, greeting: bool, badge_row: int = 0) -> dict[str, tuple[int, int, int, int]]:
+def _slots(poster: _Poster, spec: PosterSpec, *, greeting: bool, badge_row: int = 0,
+           column: bool = False) -> dict[str, tuple[int, int, int, int]]:
+    """Where everything goes. `column`: a tall product on a square poster stands in a tall slot
+    at the left and the price card is a column at its right (instead of a wide, short slot
+    above a footer, which would leave the product small)."""
     left, top, right, bottom = poster.safe
     W = poster.width
     gap = round(W * 0.02)
@@ -419,6 +423,14 @@ def _slots(poster: _Poster, spec: PosterSpec, *, greeting: bool, badge_row: int 
         footer_h = 0
     else:
         footer_h = round(W * {"square": 0.2, "portrait": 0.22, "story": 0.27}[spec.size])
+    if column and footer_h:
+        photo_bottom = bottom - contact_h - (gap if contact_h else 0)
+        split = left + round((right - left) * 0.63)
+        slots["photo"] = (left, y, split, photo_bottom)
+        slots["footer"] = (split + gap, y, right, photo_bottom)
+        if contact_h:
+            slots["contact"] = (left, bottom - contact_h + gap // 2, right, bottom)
+        return slots
     footer_top = bottom - footer_h - contact_h
     photo_bottom = footer_top - (gap if footer_h else (gap if contact_h else 0))
     slots["photo"] = (left, y, right, photo_bottom)
@@ -446,7 +458,11 @@ def render_poster(*, spec: PosterSpec, photo: Image.Image, engine: ImageFont.Lay
     badge = _badge_shape(poster, spec, language, one_line=own_row) \
         if spec.discount_percent and spec.layout != "offer" else None
     own_row = own_row and badge is not None
-    slots = _slots(poster, spec, greeting=bool(greeting), badge_row=badge.height if own_row else 0)
+    subject = find_subject(photo)
+    tall = (subject.box[3] - subject.box[1]) * photo.height > 1.3 * (subject.box[2] - subject.box[0]) * photo.width
+    # (A discount tag needs the photo's width to keep clear of the product: not in a column.)
+    column = spec.size == "square" and spec.layout != "plain" and tall and badge is None
+    slots = _slots(poster, spec, greeting=bool(greeting), badge_row=badge.height if own_row else 0, column=column)
 
     # The photo: cropped around the product to fill its slot, in a card with a soft shadow.
     slot = slots["photo"]
@@ -474,7 +490,8 @@ def render_poster(*, spec: PosterSpec, photo: Image.Image, engine: ImageFont.Lay
         poster.draw_text(canvas, "title", spec.title, head, max_size=round(W * 0.085), min_size=round(W * 0.034),
                          max_lines=3 if len(spec.title) > 40 else 2)
 
-    price_box = _footer(canvas, poster, spec, slots.get("footer"), language, title_in_footer=bool(greeting))
+    price_box = _footer(canvas, poster, spec, slots.get("footer"), language, title_in_footer=bool(greeting),
+                        column=column)
     cap = price_box.line_ink if price_box else None
     if not any(box.role == "title" for box in poster.boxes):
         # The greeting took the headline and the card had no room: the product's name goes on
@@ -507,9 +524,64 @@ def _label(canvas: Image.Image, poster: _Poster, text: str, photo_box, cap: int 
                      align="left", max_line_ink=round(cap * 0.8) if cap else None)
 
 
-def _footer(canvas, poster: _Poster, spec: PosterSpec, card, language: str, *, title_in_footer: bool) -> TextBox | None:
-    """The card under the photo, composed from the fields present; returns the price's box."""
+def _side_text(spec: PosterSpec, language: str, *, title_in_footer: bool) -> tuple[str | None, str]:
+    """What goes beside the price: the offer, else the product (on a festival poster), else the saving."""
+    if spec.offer_text:
+        return spec.offer_text, "offer"
+    if title_in_footer:
+        return spec.title, "title"
+    if spec.original_price is not None:
+        return lexicon.SAVING[language].format(amount=spec.money(spec.original_price - spec.price)), "offer"
+    return None, "offer"
+
+
+def _column_card(canvas, poster: _Poster, spec: PosterSpec, inner, rows: list[tuple]) -> TextBox | None:
+    """Rows (role, text, share of the height, options) stacked in a tall card, centred."""
+    W = poster.width
+    ih = inner[3] - inner[1]
+    y = inner[1]
+    price = None
+    for role, text, share, options in rows:
+        box = (inner[0], y, inner[2], y + round(ih * share))
+        y = box[3]
+        if role != "price" and price is not None:
+            options = {**options, "max_line_ink": round(price.line_ink * (1.0 if role == "original_price" else 0.8))}
+        drawn = poster.draw_text(canvas, role, text, box, min_size=round(W * 0.026), **options)
+        if role == "price":
+            price = drawn
+    return price
+
+
+def _footer(canvas, poster: _Poster, spec: PosterSpec, card, language: str, *, title_in_footer: bool,
+            column: bool = False) -> TextBox | None:
+    """The card beside or under the photo, composed from the fields present; returns the price's box."""
     if card is None:
+        return None
+    if column:
+        W = poster.width
+        theme = poster.theme
+        _shadowed_card(canvas, card, fill=theme.card, radius=round(W * 0.03))
+        pad = round(W * 0.03)
+        inner = (card[0] + pad, card[1] + pad, card[2] - pad, card[3] - pad)
+        side, role = _side_text(spec, language, title_in_footer=title_in_footer)
+        hero = round(W * 0.1)
+        if spec.layout in ("full", "price"):
+            rows = [("price", spec.money(spec.price), 0.3 if side else 0.6,
+                     {"max_size": hero, "max_lines": 1, "prefer": theme.accent})]
+            if spec.original_price is not None:
+                rows.append(("original_price", spec.money(spec.original_price), 0.16,
+                             {"max_size": round(W * 0.05), "max_lines": 1, "weight": "regular", "strike": True}))
+            if side:
+                rows.append((role, side, 1 - sum(r[2] for r in rows),
+                             {"max_size": round(W * 0.06), "max_lines": 4,
+                              "prefer": theme.accent if role == "offer" else None}))
+            return _column_card(canvas, poster, spec, inner, rows)
+        hero_text = spec.offer_text or f"{spec.discount_percent}% {lexicon.BADGE_WORD[language]}"
+        rows = [("offer", hero_text, 0.55 if title_in_footer else 1.0,
+                 {"max_size": hero, "max_lines": 3, "prefer": theme.accent})]
+        if title_in_footer:
+            rows.append(("title", spec.title, 0.45, {"max_size": round(W * 0.05), "max_lines": 3}))
+        _column_card(canvas, poster, spec, inner, rows)
         return None
     W = poster.width
     theme = poster.theme
@@ -521,12 +593,7 @@ def _footer(canvas, poster: _Poster, spec: PosterSpec, card, language: str, *, t
     layout = spec.layout
     price = None
     if layout in ("full", "price"):
-        side, role = spec.offer_text, "offer"
-        if not side and title_in_footer:
-            side, role = spec.title, "title"
-        elif not side and spec.original_price is not None:
-            saved = spec.money(spec.original_price - spec.price)
-            side, role = lexicon.SAVING[language].format(amount=saved), "offer"
+        side, role = _side_text(spec, language, title_in_footer=title_in_footer)
         split = inner[0] + round((inner[2] - inner[0]) * (0.52 if side else 1.0))
         price_area = (inner[0], inner[1], split, inner[3])
         if spec.original_price is not None:
