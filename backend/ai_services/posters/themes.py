@@ -78,7 +78,9 @@ def _edge_points(width: int, height: int, step: int, band: float):
     """Grid points in the outer band of the canvas, where motifs sit behind the layout."""
     for y in range(step // 2, height, step):
         for x in range(step // 2, width, step):
-            if x < width * band or x > width * (1 - band) or y < height * band or y > height * (1 - band):
+            # The sides and the foot; at the top only the thin margin (the greeting sits below it).
+            side = x < width * band or x > width * (1 - band)
+            if (side and y > height * 0.2) or y > height * (1 - band) or y < height * 0.04:
                 yield x, y
 
 
@@ -104,6 +106,12 @@ def _star(draw, cx, cy, r, fill):
 def _crescents(draw, w, h, theme, rng):
     ink = theme.pattern[0]
     s = w // 20
+    # A crescent moon and a star in the top corners, beside the greeting.
+    r = w // 22
+    cx, cy = round(w * 0.075), round(h * 0.06)
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=_rgba(ink, 220))
+    draw.ellipse((cx - r // 2, cy - r, cx + r * 3 // 2, cy + r), fill=(0, 0, 0, 0))
+    _star(draw, w - cx, cy, r * 0.7, _rgba(ink, 220))
     for i, (x, y) in enumerate(_edge_points(w, h, s * 4, 0.12)):
         if i % 2 == 0:
             draw.ellipse((x - s, y - s, x + s, y + s), fill=_rgba(ink, 120))
