@@ -25,11 +25,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import Organization, User
 from backend.assets.models import MediaAsset
 from backend.assets.services import image_inspect, media_asset_create
+from backend.core.exceptions import ValidationFailed
 
 from . import lexicon
 from .captions import caption_generate  # noqa: F401
@@ -295,7 +295,7 @@ def _asset_bytes(asset: MediaAsset, *, field: str) -> bytes:
             return handle.read()
     except OSError:
         log.warning("Media asset %s has no readable file (%s)", asset.pk, asset.file.name)
-        raise ValidationError({field: ["The file of this media asset is missing; upload the photo again."]}) from None
+        raise ValidationFailed({field: ["The file of this media asset is missing; upload the photo again."]}) from None
 
 
 def _poster_generate(

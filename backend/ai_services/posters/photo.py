@@ -198,7 +198,8 @@ def fit_photo(photo: Image.Image, size: tuple[int, int], *, card: RGB, clean: bo
     sub_w = (subject.box[2] - subject.box[0]) * W * (1 + 2 * PAD)
     sub_h = (subject.box[3] - subject.box[1]) * H * (1 + 2 * PAD)
     needed = max(slot_w / sub_w, slot_h / sub_h) if subject.plain else max(slot_w / W, slot_h / H)
-    if needed < 0.8:
+    own_copy = needed < 0.8
+    if own_copy:
         photo = photo.resize((max(1, round(W * needed)), max(1, round(H * needed))), Image.Resampling.BILINEAR,
                              reducing_gap=2.0)
         W, H = photo.size
@@ -206,7 +207,9 @@ def fit_photo(photo: Image.Image, size: tuple[int, int], *, card: RGB, clean: bo
     cleaned = subject.plain and clean
     if cleaned:
         fill = clean_colour(subject, card)
-        photo = Image.composite(Image.new("RGB", photo.size, fill), photo, _backdrop_mask(photo, subject))
+        if not own_copy:
+            photo = photo.copy()  # the caller's picture is never changed
+        photo.paste(fill, (0, 0, W, H), _backdrop_mask(photo, subject))
     left, top, right, bottom = (subject.box[0] * W, subject.box[1] * H, subject.box[2] * W, subject.box[3] * H)
     bw, bh = right - left, bottom - top
     left, right = left - bw * PAD, right + bw * PAD
