@@ -65,6 +65,8 @@ CASES = {
     "06-offer-only-footer": (PORTRAIT, dict(title="Handloom Cotton Saree", offer_text="Buy 2 get 1 free", size="square")),
     "07-misleading-discount": (PORTRAIT, dict(title="Banarasi Silk Saree", price=1799, original_price=2499,
                                               discount_percent=50, size="square")),
+    "07b-discount-left-out": (PORTRAIT, dict(title="Banarasi Silk Saree", price=1799, original_price=2499,
+                                             size="square")),
     "08-tamil-badge": (PORTRAIT, dict(title="காஞ்சிபுரம் பட்டுப் புடவை", price=1799, original_price=2499,
                                       discount_percent=28, size="square", language="ta")),
     "09-mixed-script-title": (PORTRAIT, dict(title="Banarasi साड़ी Sale", offer_text="Flat 28% off", discount_percent=28,

@@ -319,7 +319,7 @@ class OfflineProvider(AIProvider):
                 tags.append(lexicon.FESTIVAL_TAGS[festival]["en"])
             if noun is not lexicon.GENERIC:
                 tags.append(noun.en.title())
-        tags.append(TONE_TAGS[request.tone])
+        tags.append(TONE_TAGS[PLATFORM_TONE.get(request.platform or "", {}).get(request.tone, request.tone)])
         tags.extend(GENERIC_TAGS[lang])
         return tags
 
