@@ -263,7 +263,7 @@ def poster_contact(*, organization: Organization, language: str) -> str | None:
         parts.append(f"{lexicon.CONTACT_LABELS['phone'][language]} {phone}")
     if address:
         parts.append(address)
-    return " · ".join(parts)[:160] or None
+    return " · ".join(parts) or None
 
 
 def _poster_spec(*, organization: Organization, fields: dict) -> PosterSpec:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from .. import lexicon
-from ..text import format_money, is_grapheme_boundary
+from ..text import is_grapheme_boundary
 from . import fonts as font_lib
 from .contrast import AA_NORMAL, RGB, contrast, luminance, worst_contrast
 from .errors import InvalidPosterSpec

@@ -98,7 +98,7 @@ class PosterSpec:
         for field in POSTER_FIELDS:
             value = _clean(field, given.get(field.name))
             values[field.name] = field.default if value is None else value
-        values["contact"] = _clean(PosterField("contact", "text", "", max_length=160), given.get("contact"))
+        values["contact"] = _clean(PosterField("contact", "text", "", max_length=200), given.get("contact"))
         spec = cls(**values)
         return spec._checked()
 
