@@ -25,7 +25,7 @@ from backend.accounts.models import MANAGER_ROLES, WRITER_ROLES, Membership, Rol
 from backend.accounts.serializers import InviteInput, MemberRoleInput
 from backend.accounts.selectors import organizations_of
 from backend.accounts.views import SignupView, TokenView
-from backend.ai_services.errors import api_error
+from backend.ai_services.errors import domain_error
 from backend.ai_services.models import GenerationJob
 from backend.ai_services.serializers import PosterInput
 from backend.ai_services.services import poster_request
@@ -514,7 +514,7 @@ def studio_view(request: HttpRequest) -> HttpResponse:
                 return redirect("dashboard:home")
             context["result"] = outcome.as_dict()
     except Exception as exc:  # noqa: BLE001 - the AI pipeline's errors map like the API's
-        mapped = api_error(exc) or exc
+        mapped = domain_error(exc) or exc
         if not isinstance(mapped, (DomainError, APIException)):
             raise
         context["errors"] = error_messages(mapped)
