@@ -5,6 +5,11 @@ from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
+from backend.core.broker import kombu_redis_detached_transport_guard  # noqa: E402
+
+# kombu 5.7.0: a clean Redis shutdown can kill the worker ("Unrecoverable error ... hostname").
+kombu_redis_detached_transport_guard()
+
 app = Celery("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
