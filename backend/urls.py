@@ -59,3 +59,4 @@ if settings.SERVE_MEDIA:
 
 # Anything that escapes every other handler answers JSON, never Django's HTML page (outages: 503/507).
 handler500 = "backend.core.outages.server_error"
+handler404 = "backend.core.outages.not_found"

@@ -100,3 +100,8 @@ def server_error(request, *args, **kwargs):
     if outage is not None:
         return outage_response(outage)
     return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
+
+
+def not_found(request, exception=None):
+    """handler404: an address that matches no route, as the contract's JSON."""
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)

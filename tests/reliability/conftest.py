@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from .harness import REPORTED, Processes, free_port, start_redis, wait_for
+from .harness import REPORTED, PrivatePostgres, Processes, free_port, start_redis, wait_for
 
 # Short enough for a test, in the relations the settings require (soft < hard < visibility; hard < lease).
 INTERVAL = 1
@@ -86,6 +86,33 @@ def live(transactional_db, tmp_path, settings):
         yield Live(processes=processes, redis_port=port)
     finally:
         processes.stop_all()
+
+
+@pytest.fixture
+def private_postgres(transactional_db):
+    """The test's own PostgreSQL cluster (schema copied from the pytest database), which this
+    process and every worker and beat it starts use for the duration of the test: it can be
+    stopped and restarted without touching anybody else's database."""
+    from django.db import connection
+
+    source = database_url()
+    pg = PrivatePostgres(free_port()).init()
+    try:
+        pg.start()
+        pg.create_database_like("postloom_faults", source_url=source)
+    except Exception:
+        pg.destroy()
+        raise
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(pg.port), NAME="postloom_faults", USER="postgres", PASSWORD="")
+    try:
+        yield pg
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+        pg.destroy()
 
 
 @pytest.fixture

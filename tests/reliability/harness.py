@@ -273,3 +273,81 @@ def flaky_figures(scenario: str, post_ids: list[int], server: FlakyServer, *, wa
     with server._lock:
         received = {pk: list(server.accepted.get(pk, [])) for pk in post_ids}
     return _figures(scenario, post_ids, received, wall=wall, notes=notes)
+
+
+# --- A private PostgreSQL cluster --------------------------------------------------------------
+def _pg_binary(name: str) -> str:
+    import glob
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if candidates:
+        return candidates[-1]
+    raise FileNotFoundError(f"{name} (PostgreSQL server binaries) is not installed")
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of this test alone (initdb + pg_ctl on a free port, fsync off), so it
+    can be stopped and restarted without touching anybody else's database. As root, the server
+    runs as the `postgres` user (PostgreSQL refuses to run as root)."""
+
+    def __init__(self, port: int) -> None:
+        import pwd
+        import tempfile
+
+        self.port = port
+        self.dir = Path(tempfile.mkdtemp(prefix="postloom-pg-"))
+        self.data = self.dir / "data"
+        self.log = self.dir / "server.log"
+        self._as: list[str] = []
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+            self._as = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, *args: str, timeout: float = 120) -> None:
+        subprocess.run([*self._as, *args], check=True, capture_output=True, timeout=timeout, cwd=self.dir)
+
+    def init(self) -> "PrivatePostgres":
+        self._run(_pg_binary("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        return self
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=200"
+        )
+        self._run(_pg_binary("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "120", "start", timeout=180)
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast`: a clean restart's stop (clients disconnected, no waiting for them); `immediate`: a crash."""
+        self._run(_pg_binary("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "120", "stop", timeout=180)
+
+    def running(self) -> bool:
+        return subprocess.run(
+            [_pg_binary("pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)], capture_output=True
+        ).returncode == 0
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def create_database_like(self, name: str, *, source_url: str) -> None:
+        """A database with the schema of `source_url` (the pytest database, already migrated)."""
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name], check=True, capture_output=True)
+        schema = subprocess.run(["pg_dump", "--schema-only", "--no-owner", "--no-privileges", source_url],
+                                check=True, capture_output=True, timeout=180).stdout
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", self.url(name)], input=schema, check=True,
+                       capture_output=True, timeout=180)
+
+    def destroy(self) -> None:
+        import shutil
+
+        try:
+            if self.running():
+                self.stop("immediate")
+        except Exception:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -14,6 +14,7 @@ import subprocess
 import time
 
 import pytest
+from django.db import connection
 
 from backend.scheduling.models import PublishAttempt, ScheduledPost
 from backend.social.models import SocialAccount
@@ -151,3 +152,45 @@ def test_platform_answering_500s_then_recovering_publishes_each_post_once_after_
         assert post.external_post_id == f"flaky-{post.pk}-1"
     # The backoff (1 s, then 2 s) was honoured: no post was accepted sooner than 3 s after it was due.
     assert min(figures.lateness) >= 3.0
+
+
+def test_postgresql_restarted_mid_burst_loses_and_duplicates_nothing_and_the_api_answers_json_503(
+    private_postgres, live, org, owner, make_posts, client_for
+):
+    """A private PostgreSQL cluster is stopped (fast shutdown, as a restart does) while 600 posts are
+    being published, and started again. The witness is a local HTTP platform (its own memory, not
+    the database). While the database is down, API calls answer JSON 503 with Retry-After."""
+    server = FlakyServer(failures=0).start()
+    try:
+        live.processes.env["FLAKY_PLATFORM_URL"] = server.url
+        account = SocialAccount.objects.create(organization=org, platform="flakytest", handle="@pg", connected_by=owner)
+        api = client_for(owner)
+        api.raise_request_exception = False
+        live.processes.worker("worker")
+        live.processes.beat("beat")
+        live.wait_ready()
+
+        started = time.monotonic()
+        ids = make_posts(account, 600, start_in=2, spread=3)
+        wait_for(lambda: len(server.accepted) >= 150, timeout=180, interval=0.1, what="150 posts published")
+        private_postgres.stop("fast")
+        with server._lock:
+            accepted_at_stop = len(server.accepted)
+        answers = []
+        for _ in range(6):  # the API while the database is down
+            response = api.get("/api/schedule/")
+            answers.append((response.status_code, response.get("Content-Type", ""), response.get("Retry-After")))
+            time.sleep(0.5)
+        private_postgres.start()
+        connection.close()  # this process's own connection died with the server
+        live.wait_settled(ids, timeout=300)
+        figures = flaky_figures(
+            "f: PostgreSQL restarted mid-burst", ids, server, wall=elapsed(started),
+            accepted_at_stop=accepted_at_stop, api_503_json=sum(1 for s, t, r in answers if s == 503 and t.startswith("application/json") and r),
+            **recovery_notes(ids),
+        )
+    finally:
+        server.stop()
+    assert accepted_at_stop < 600, "the database went down after the run: the test proved nothing"
+    assert all(status == 503 and kind.startswith("application/json") and retry for status, kind, retry in answers), answers
+    check(figures, posts=600)
