@@ -5,7 +5,7 @@ by its DatabaseScheduler when beat starts.
 """
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
@@ -17,3 +17,14 @@ kombu_redis_detached_transport_guard()
 app = Celery("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.before_task_publish.connect
+def note_beat_tick(sender=None, **kwargs) -> None:
+    """Beat notes each publishing tick it sends, so health can tell "beat stopped" from "no worker"."""
+    from backend.core import task_names
+
+    if sender == task_names.DISPATCH_DUE_POSTS:
+        from backend.scheduling.heartbeats import beat_tick_note
+
+        beat_tick_note()

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import httpx
 from django.conf import settings
 
-from .base import Credentials, ErrorKind, MediaItem, PublishError, PublishRequest, SocialMediaService
+from .base import Credentials, ErrorKind, MediaItem, PublishError, PublishRequest, SocialMediaService, before_final_call
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +172,8 @@ class HttpPlatformService(SocialMediaService):
         all_headers = {**self.default_headers(credentials), **(headers or {})}
         where = f"{method} {redact(url.split('?', 1)[0], all_secrets)}"
         timeout = httpx.Timeout(float(settings.SOCIAL_HTTP_TIMEOUT_SECONDS))
+        if final:
+            before_final_call()  # the publisher's fence: still holding the claim? (raises if not)
         try:
             with httpx.Client(timeout=timeout, follow_redirects=False) as client:
                 response = client.request(
