@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from .harness import REPORTED, PrivatePostgres, Processes, free_port, start_redis, wait_for
 
-# Short enough for a test, in the relations the settings require (soft < hard < visibility; hard < lease).
+# Short enough for a test, in the relations the settings require (soft < hard < visibility). The
+# claim heartbeat keeps its DEFAULT settings (5 s, timed out after 30 s) unless a test says otherwise.
 INTERVAL = 1
 SUBPROCESS_SETTINGS = {
     "PUBLISH_INTERVAL_SECONDS": str(INTERVAL),
     "PUBLISH_BATCH_SIZE": "500",
     "PUBLISH_REDISPATCH_SECONDS": "10",
-    "PUBLISH_LEASE_SECONDS": "8",
     "PUBLISH_RETRY_BACKOFF_SECONDS": "1",
     "PUBLISH_MISSED_TOLERANCE_SECONDS": "3600",
     "CELERY_TASK_SOFT_TIME_LIMIT": "4",

@@ -135,9 +135,11 @@ def redis_ping(port: int) -> bool:
 @dataclass
 class FlakyServer:
     """An HTTP platform on 127.0.0.1 that answers 500 to the first `failures` publish requests
-    of each post, then accepts it; it records every publication it accepted, with the time."""
+    of each post, then accepts it; it records every publication it accepted, with the time.
+    `POST /prepare` (a media upload, say: not final) answers after `prepare_delay` seconds."""
 
     failures: int = 2
+    prepare_delay: float = 0.0
     requests: Counter = field(default_factory=Counter)
     accepted: dict = field(default_factory=lambda: defaultdict(list))
 
@@ -179,6 +181,10 @@ class FlakyServer:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 post_id = int(body["post_id"])
+                if self.path.rstrip("/").endswith("prepare"):
+                    time.sleep(flaky.prepare_delay)
+                    self._send(200, {"prepared": post_id})
+                    return
                 with flaky._lock:
                     flaky.requests[post_id] += 1
                     fail = flaky.requests[post_id] <= flaky.failures
@@ -212,6 +218,7 @@ class Figures:
     lateness: list[float]
     wall: float
     notes: dict = field(default_factory=dict)
+    settle: float | None = None  # seconds from the fault to the last affected post settled
 
     def percentile(self, q: float) -> float:
         if not self.lateness:
@@ -226,9 +233,10 @@ class Figures:
             if self.lateness else "lateness n/a"
         )
         extra = " ".join(f"{k}={v}" for k, v in self.notes.items())
+        settle = f"settle={self.settle:.1f}s" if self.settle is not None else "settle=n/a"
         line = (
             f"[reliability {self.scenario}] posts={self.posts} posted={self.posted} failed={self.failed} "
-            f"duplicates={self.duplicates} lost={self.lost} unsettled={self.unsettled} {lateness} wall={self.wall:.1f}s {extra}"
+            f"duplicates={self.duplicates} lost={self.lost} stuck={self.unsettled} {settle} {lateness} wall={self.wall:.1f}s {extra}"
         )
         REPORTED.append(line)
         if os.environ.get("POSTLOOM_RELIABILITY_FIGURES"):  # a file to collect the figures of a run
@@ -261,7 +269,7 @@ def _figures(scenario: str, post_ids: list[int], received: dict[int, list[dateti
         posted=sum(1 for pk in post_ids if rows[pk] == S.POSTED),
         failed=sum(1 for pk in post_ids if rows[pk] == S.FAILED),
         duplicates=sum(len(received[pk]) - 1 for pk in post_ids if len(received.get(pk, [])) > 1),
-        lost=sum(1 for pk in post_ids if not received.get(pk)),
+        lost=sum(1 for pk in post_ids if not received.get(pk) and rows[pk] != S.FAILED),  # failed (e.g. missed) is said, not lost
         unsettled=sum(1 for pk in post_ids if rows[pk] in (S.SCHEDULED, S.PUBLISHING)),
         lateness=lateness,
         wall=wall,
