@@ -50,7 +50,7 @@ def api_paths() -> list[str]:
             continue
         path = raw.replace("^", "").replace("$", "")
         path = re.sub(r"\(\?P<pk>[^)]*\)", "1", path)
-        path = re.sub(r"\(\?P<[a-z_]+>[^)]*\)", "sandbox", path)
+        path = re.sub(r"\(\?P<([a-z_]+)>[^)]*\)", lambda m: "sandbox" if m.group(1) == "platform" else "1", path)
         path = re.sub(r"<int:[a-z_]+>", "1", path)
         path = re.sub(r"<(str:)?([a-z_]+)>", lambda m: "sandbox" if m.group(2) == "platform" else "x", path)
         if "(" in path or "\\" in path:
@@ -160,7 +160,7 @@ def test_every_endpoint_answers_json_503_with_retry_after_while_the_database_doe
             continue
         # A request refused before any query (a method the endpoint lacks, a body that fails
         # validation) keeps its 4xx; every read needs the database (the caller's token does).
-        if method == "GET":
+        if method == "GET" and status != 405:
             assert status == 503, f"{where}: {payload}"
         if status != 503:
             continue

@@ -100,9 +100,9 @@ def test_a_worker_killed_mid_batch_with_default_settings_is_settled_within_the_h
         started = time.monotonic()
         ids = make_posts(account, 200, start_in=2, spread=3)
         wait_for(lambda: len(server.accepted) >= 40 and in_flight(ids), timeout=180, interval=0.05, what="40 posts published, some in flight")
-        claims = in_flight(ids)
         live.processes.kill("worker-1", signal.SIGKILL)  # the main process and its four children, at once
         killed = time.monotonic()
+        claims = in_flight(ids)  # no worker is alive now: these are the dead worker's claims
         live.processes.worker("worker-2")
         wait_for(lambda: settled_away(claims), timeout=SETTLE_BOUND + 60, interval=0.5, what="the killed worker's claims settled")
         settle = time.monotonic() - killed
