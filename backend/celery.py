@@ -9,10 +9,12 @@ from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
-from backend.core.broker import kombu_redis_detached_transport_guard  # noqa: E402
+from backend.core.broker import celery_stale_fd_guard, kombu_redis_detached_transport_guard  # noqa: E402
 
-# kombu 5.7.0: a clean Redis shutdown can kill the worker ("Unrecoverable error ... hostname").
+# celery/kombu 5.7.0: a Redis shutdown can kill the worker ("Unrecoverable error ... 'hostname'",
+# or "... file descriptor is None" when a pool process died meanwhile); see backend/core/broker.py.
 kombu_redis_detached_transport_guard()
+celery_stale_fd_guard()
 
 app = Celery("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")

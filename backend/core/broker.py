@@ -47,3 +47,35 @@ def kombu_redis_detached_transport_guard() -> None:
 
     channel._connparams = _connparams
     setattr(channel, _PATCHED, True)
+
+
+# --- A second mismatch, found by the fault suite -------------------------------------------------
+# kombu 5.7.0 (celery/kombu#2623) makes `kombu.utils.compat.fileno(None)` raise ValueError, "as
+# Celery's iterate_file_descriptors_safely catches ValueError" - but celery 5.7.0's catches only
+# (OSError, FileNotFoundError, AttributeError). When a pool process died while the worker was
+# reconnecting to the broker (e.g. killed by a time limit during a Redis outage), re-registering
+# the pool with the event loop meets its `None` sentinel: "Unrecoverable error: ValueError('file
+# descriptor is None')", and the worker exits. The guard gives celery the AttributeError it
+# handles (it drops the stale descriptor, as it did before kombu 5.7.0).
+_PATCHED_FDS = "_postloom_stale_fd_guard"
+
+
+def celery_stale_fd_guard() -> None:
+    """Install the guard on celery's prefork pool (idempotent)."""
+    from celery.concurrency import asynpool
+
+    if getattr(asynpool.iterate_file_descriptors_safely, _PATCHED_FDS, False):
+        return
+    original = asynpool.iterate_file_descriptors_safely
+
+    def iterate_file_descriptors_safely(fds_iter, source_data, hub_method, *args, **kwargs):
+        def method(fd, *method_args, **method_kwargs):
+            try:
+                return hub_method(fd, *method_args, **method_kwargs)
+            except ValueError as exc:  # a descriptor that is gone: what celery expects as AttributeError
+                raise AttributeError(str(exc)) from exc
+
+        return original(fds_iter, source_data, method, *args, **kwargs)
+
+    setattr(iterate_file_descriptors_safely, _PATCHED_FDS, True)
+    asynpool.iterate_file_descriptors_safely = iterate_file_descriptors_safely

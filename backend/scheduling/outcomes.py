@@ -37,6 +37,10 @@ MAX_RATE_LIMIT_WAITS = 20
 MAX_LEASE_RECOVERIES = 3
 LEASE_EXPIRED = "lease_expired"
 MISSED = "missed"
+# Our own database dropped before the platform was called: nothing was sent, and the post is handed
+# out again at once without using a retry (still due from when it was due, so an outage that lasts
+# makes it missed, not late).
+NOT_SENT = "database_unavailable"
 
 def retry_delay(*, post: ScheduledPost, error: PublishError) -> float:
     if error.retry_after is not None:
@@ -193,6 +197,10 @@ def _apply_error(post: ScheduledPost, *, error: PublishError, now: datetime, tok
             post.error_message = "The worker publishing this post stopped before sending it; publishing it again now."
             # Still due from when it was due: lateness counts from then, so it can still be missed.
             _reschedule(post, at=post.next_attempt_at or now)
+        return
+    if error.kind == ErrorKind.TRANSIENT and error.code == NOT_SENT:
+        post.error_message = f"{error.message} Publishing it again now."
+        _reschedule(post, at=post.next_attempt_at or now)
         return
     waits = post.metadata.get("rate_limit_waits", 0)
     retryable = error.kind == ErrorKind.TRANSIENT and post.retry_count < post.max_retries

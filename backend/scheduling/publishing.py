@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from .limits import publish_limit_check
 from .models import PublishAttempt, SchedulerHeartbeat, ScheduledPost
 from .heartbeats import PUBLISHER
 from .claims import ClaimHeartbeat, ClaimLost, claim_fence, claim_take
-from .outcomes import attempt_record_claim_lost, post_outcome_record, posts_settle_missed
+from .outcomes import NOT_SENT, attempt_record_claim_lost, post_outcome_record, posts_settle_missed
 from .recovery import posts_fail_missed, posts_recover_stuck
 from .requests import publish_request_for
 from .transitions import Status, transition_where
@@ -157,8 +157,13 @@ def post_publish(*, post_id: int) -> str:
         if claim.final_call_started:  # a bug or an unexpected reply after the call: the platform may have the post
             logger.exception("Unexpected error publishing post %s", post_id)
             error = PublishError(ErrorKind.UNCONFIRMED, f"Unexpected error while publishing ({type(exc).__name__}).", code="internal_error")
-        else:  # before the platform was called (e.g. the database dropped): nothing was sent, try again
-            logger.warning("Post %s: %s before the platform was called; retrying", post_id, type(exc).__name__, exc_info=True)
+        elif isinstance(exc, (OperationalError, InterfaceError)):  # our database dropped before the call: nothing was sent
+            logger.warning("Post %s: the database dropped before the platform was called (%s)", post_id, type(exc).__name__)
+            error = PublishError(
+                ErrorKind.TRANSIENT, f"The database did not answer ({type(exc).__name__}); nothing was sent.", code=NOT_SENT
+            )
+        else:  # a bug before the platform was called: nothing was sent, retry (counted)
+            logger.exception("Post %s: %s before the platform was called", post_id, type(exc).__name__)
             error = PublishError(
                 ErrorKind.TRANSIENT, f"Could not prepare the post ({type(exc).__name__}); nothing was sent.", code="internal_error"
             )

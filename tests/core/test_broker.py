@@ -27,3 +27,21 @@ def test_restoring_on_a_channel_of_a_detached_transport_is_a_connection_error_no
             connection.release()
         except Exception:
             pass
+
+
+def test_a_pool_process_gone_while_reconnecting_is_dropped_not_fatal():
+    """celery 5.7.0's prefork pool re-registers its processes with kombu 5.7.0's event loop after a
+    reconnection; a process that died meanwhile has no descriptor (None). Without the guard kombu
+    raises ValueError, which celery does not catch: the worker exits."""
+    from celery.concurrency import asynpool
+    from kombu.asynchronous import Hub
+
+    import backend.celery  # noqa: F401  (installs the guard, as every worker does)
+
+    hub = Hub()
+    try:
+        stale = [None]
+        asynpool.iterate_file_descriptors_safely(stale, stale, hub.add_reader, lambda *a: None)
+        assert stale == []  # dropped as stale, as celery intends
+    finally:
+        hub.close()

@@ -57,10 +57,15 @@ class Live:
         from backend.scheduling.models import ScheduledPost
 
         S = ScheduledPost.Status
-        wait_for(
-            lambda: not ScheduledPost.objects.filter(pk__in=post_ids, status__in=(S.SCHEDULED, S.PUBLISHING)).exists(),
-            timeout=timeout, interval=0.5, what=f"{len(post_ids)} posts to settle",
-        )
+        try:
+            wait_for(
+                lambda: not ScheduledPost.objects.filter(pk__in=post_ids, status__in=(S.SCHEDULED, S.PUBLISHING)).exists(),
+                timeout=timeout, interval=0.5, what=f"{len(post_ids)} posts to settle",
+            )
+        except TimeoutError as exc:
+            left = dict(ScheduledPost.objects.filter(pk__in=post_ids, status__in=(S.SCHEDULED, S.PUBLISHING)).values_list("pk", "status")[:20])
+            logs = "\n".join(f"--- {name}:\n{self.processes.log(name)[-2500:]}" for name in self.processes.procs)
+            raise TimeoutError(f"{exc}; still unsettled: {left}\n{logs}") from None
 
 
 @pytest.fixture

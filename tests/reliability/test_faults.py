@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections import Counter
 import subprocess
 import time
 
@@ -130,6 +131,9 @@ def test_a_whole_worker_frozen_past_the_timeout_then_resumed_publishes_nothing_t
     try:
         live.processes.env.update(
             FLAKY_PLATFORM_URL=server.url, FLAKY_PREPARE="1", PUBLISH_HEARTBEAT_SECONDS="1", PUBLISH_HEARTBEAT_TIMEOUT_SECONDS="5",
+            # The default task time limits: the suite's short ones would have the resumed worker kill
+            # its own frozen children (the freeze outlasts them) before they reach the fence.
+            CELERY_TASK_SOFT_TIME_LIMIT="240", CELERY_TASK_TIME_LIMIT="300", CELERY_VISIBILITY_TIMEOUT="3600",
         )
         account = SocialAccount.objects.create(organization=org, platform="flakytest", handle="@stop", connected_by=owner)
         live.processes.worker("worker-1")
@@ -275,6 +279,7 @@ def test_postgresql_restarted_mid_burst_loses_and_duplicates_nothing_and_the_api
         figures = flaky_figures(
             "f: PostgreSQL restarted mid-burst", ids, server, wall=elapsed(started),
             accepted_at_stop=accepted_at_stop, api_503_json=sum(1 for s, t, r in answers if s == 503 and t.startswith("application/json") and r),
+            failed_codes=dict(Counter(ScheduledPost.objects.filter(pk__in=ids, status="failed").values_list("error_code", flat=True))),
             **recovery_notes(ids),
         )
     finally:
@@ -288,8 +293,8 @@ TOLERANCE = 20
 
 
 def test_a_thousand_overdue_posts_at_the_tolerance_edge_are_on_time_or_clearly_missed(live, sandbox, make_posts):
-    """After a simulated outage, 1,000 posts come back overdue by 19 to 21 s with a 20 s missed
-    tolerance (the edge, ±1 s). Each must be either published within the tolerance of its due time
+    """After a simulated outage, 1,000 posts come back overdue by 11 to 21 s with a 20 s missed
+    tolerance: those around the edge (±1 s) and those clearly inside it. Each must be either published within the tolerance of its due time
     (counted from when it was due, at the claim) or failed as `missed` with the reason; none
     published late, none lost, none twice; every post overdue beyond the tolerance is missed."""
     from datetime import timedelta
@@ -302,7 +307,7 @@ def test_a_thousand_overdue_posts_at_the_tolerance_edge_are_on_time_or_clearly_m
     live.wait_ready()
 
     started = time.monotonic()
-    ids = make_posts(sandbox, 1000, start_in=-(TOLERANCE + 1), spread=2)  # due 21 s ago ... 19 s ago
+    ids = make_posts(sandbox, 1000, start_in=-(TOLERANCE + 1), spread=10)  # due 21 s ago ... 11 s ago
     created = timezone.now()
     live.wait_settled(ids, timeout=240)
     settle = time.monotonic() - started
@@ -315,7 +320,7 @@ def test_a_thousand_overdue_posts_at_the_tolerance_edge_are_on_time_or_clearly_m
     over_at_creation = [pk for pk, row in rows.items() if created - row["scheduled_time"] > tolerance]
     late_claims = [pk for pk in received if claims[pk] - rows[pk]["scheduled_time"] > tolerance]
     figures = sandbox_figures(
-        "h: 1,000 posts overdue 19-21 s, tolerance 20 s", ids, wall=elapsed(started),
+        "h: 1,000 posts overdue 11-21 s, tolerance 20 s", ids, wall=elapsed(started),
         missed=sum(1 for row in rows.values() if row["error_code"] == "missed"),
         over_tolerance_at_creation=len(over_at_creation),
         max_claim_lateness_s=round(max(((claims[pk] - rows[pk]["scheduled_time"]).total_seconds() for pk in received), default=0), 2),
