@@ -105,8 +105,10 @@ class ClaimHeartbeat:
         return self
 
     def __exit__(self, *exc) -> None:
+        # Never wait long for a beat stuck on a database that does not answer: the thread is a
+        # daemon and ends by itself, and a late renewal after the outcome matches no row.
         self._stop.set()
-        self._thread.join(timeout=settings.PUBLISH_HEARTBEAT_SECONDS + 5)
+        self._thread.join(timeout=0.5)
 
     def _run(self) -> None:
         used_database = False

@@ -254,7 +254,12 @@ def test_postgresql_restarted_mid_burst_loses_and_duplicates_nothing_and_the_api
     the database). While the database is down, API calls answer JSON 503 with Retry-After."""
     server = FlakyServer(failures=0).start()
     try:
-        live.processes.env["FLAKY_PLATFORM_URL"] = server.url
+        live.processes.env.update(
+            FLAKY_PLATFORM_URL=server.url,
+            # The default task time limits: the suite's 4 s soft limit would interrupt tasks that
+            # merely wait out the outage, which is not the fault under test.
+            CELERY_TASK_SOFT_TIME_LIMIT="240", CELERY_TASK_TIME_LIMIT="300", CELERY_VISIBILITY_TIMEOUT="3600",
+        )
         account = SocialAccount.objects.create(organization=org, platform="flakytest", handle="@pg", connected_by=owner)
         api = client_for(owner)
         api.raise_request_exception = False
