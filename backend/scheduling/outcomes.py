@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from backend.social.accounts import account_mark_needs_reconnect
@@ -136,14 +138,20 @@ def _settled_elsewhere(*, post: ScheduledPost, claim: Claim | None, result: Publ
     return "skipped" if claim is not None else post.status
 
 
+FENCED_OUT = (
+    "This worker stopped renewing its claim for longer than the heartbeat timeout and recovery took the "
+    "post over; it met the fence and did not call the platform."
+)
+
+
 def attempt_record_claim_lost(*, attempt: PublishAttempt, now: datetime | None = None) -> None:
-    """A worker fenced out by recovery (it stopped renewing past the heartbeat timeout) did not call the platform."""
-    _attempt_finish(
-        post_id=attempt.post_id, attempt=attempt, started_at=attempt.started_at, now=now or timezone.now(),
-        outcome=PublishAttempt.Outcome.TRANSIENT, code="claim_lost",
-        message="This worker stopped renewing its claim for longer than the heartbeat timeout and recovery took the "
-                "post over; it did not call the platform.",
+    """A worker fenced out by recovery (it stopped renewing past the heartbeat timeout) did not call
+    the platform. If recovery already finished this attempt, its record stays and this is added."""
+    finished = PublishAttempt.objects.filter(pk=attempt.pk, outcome=PublishAttempt.Outcome.IN_PROGRESS).update(
+        finished_at=now or timezone.now(), outcome=PublishAttempt.Outcome.TRANSIENT, error_code="claim_lost", error_message=FENCED_OUT,
     )
+    if not finished:
+        PublishAttempt.objects.filter(pk=attempt.pk).update(error_message=Concat(F("error_message"), Value(" " + FENCED_OUT)))
 
 
 def posts_settle_missed(*, now: datetime | None = None, post_ids: list[int] | None = None) -> int:
