@@ -28,6 +28,7 @@ from backend.social.accounts import account_mark_needs_reconnect
 from backend.social.platforms.base import ErrorKind, PublishError, PublishResult
 
 from .claims import Claim
+from .deliveries import deliveries_link
 from .models import PublishAttempt, ScheduledPost
 from .transitions import Status, transition, transition_all, transition_where
 
@@ -110,6 +111,8 @@ def post_outcome_record(
         _attempt_finish(post_id=post_id, attempt=attempt, started_at=started_at, now=now, outcome=outcome, code=code, message=message)
         return _settled_elsewhere(post=ScheduledPost.objects.get(pk=post_id), claim=claim, result=result)
     _attempt_finish(post_id=post_id, attempt=attempt, started_at=started_at, now=now, outcome=outcome, code=code, message=message)
+    if result is not None:
+        deliveries_link(post=post, result=result)  # a broadcast's accepted messages, for the status webhooks
     if result is None and error.kind == ErrorKind.AUTH and post.status == Status.FAILED:
         account_mark_needs_reconnect(account_id=post.social_account_id, token_version=token_version, reason=error.message)
     return post.status

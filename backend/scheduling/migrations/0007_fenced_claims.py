@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0005_list_indexes'),
+        ('scheduling', '0006_message_delivery_metrics_unavailable'),
     ]
 
     operations = [
