@@ -121,3 +121,20 @@ class Invite(models.Model):
 
     def __str__(self) -> str:
         return f"Invite {self.email} to {self.organization}"
+
+
+class RevokedTokenFamily(models.Model):
+    """A refresh-token family that may no longer be refreshed (RFC 6819 section 5.2.2.3).
+
+    Every refresh token carries its family id (`fam`): the one issued at sign-in and each token
+    rotated from it. Presenting a token of the family that was already rotated away means two
+    parties hold the family, so the whole family is revoked here.
+    """
+
+    family = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, related_name="+")
+    revoked_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=64, default="reuse")
+
+    def __str__(self) -> str:
+        return f"Revoked token family {self.family[:8]}…"

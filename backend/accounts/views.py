@@ -28,6 +28,7 @@ from .serializers import (
     SignupInput,
     SignupOutput,
 )
+from .throttles import LoginAccountThrottle
 
 
 class SignupView(APIView):
@@ -46,7 +47,7 @@ class SignupView(APIView):
 
 
 class TokenView(TokenObtainPairView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle, LoginAccountThrottle]
     throttle_scope = "auth"
 
 

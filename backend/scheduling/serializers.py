@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from backend.accounts.fields import MemberOrganizationField
 from backend.accounts.serializers import validate_timezone_name
+from backend.core.datetimes import BoundedDateTimeField
 from backend.assets.models import MediaAsset
 from backend.social.models import SocialAccount
 
@@ -19,11 +20,16 @@ from .models import PublishAttempt, ScheduledPost
 HASHTAG_BODY = re.compile(r"^[^\W_]?[\w\u0900-\u0dff]*$", re.UNICODE)
 
 
-class LocalDateTimeField(serializers.DateTimeField):
+class LocalDateTimeField(BoundedDateTimeField):
     """A date-time that keeps a missing offset visible, so the post's timezone can decide it."""
 
     def enforce_timezone(self, value: datetime) -> datetime:
-        return value if timezone.is_naive(value) else value.astimezone(zoneinfo.ZoneInfo("UTC"))
+        if timezone.is_naive(value):
+            return value
+        try:
+            return value.astimezone(zoneinfo.ZoneInfo("UTC"))
+        except OverflowError:
+            self.fail("out_of_range")
 
 
 @extend_schema_field(OpenApiTypes.INT)

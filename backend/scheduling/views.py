@@ -8,6 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from backend.accounts.models import MANAGER_ROLES
+from backend.core.datetimes import BoundedIsoDateTimeFilter
 from backend.core.idempotency import idempotent
 from backend.core.permissions import OrganizationRole, org_roles
 from backend.social.metrics import post_metrics_latest, post_metrics_refresh
@@ -34,8 +35,8 @@ from .serializers import (
 
 class PostFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ScheduledPost.Status.choices)
-    scheduled_after = django_filters.IsoDateTimeFilter(field_name="scheduled_time", lookup_expr="gte")
-    scheduled_before = django_filters.IsoDateTimeFilter(field_name="scheduled_time", lookup_expr="lte")
+    scheduled_after = BoundedIsoDateTimeFilter(field_name="scheduled_time", lookup_expr="gte")
+    scheduled_before = BoundedIsoDateTimeFilter(field_name="scheduled_time", lookup_expr="lte")
 
     class Meta:
         model = ScheduledPost

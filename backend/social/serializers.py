@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from backend.accounts.fields import MemberOrganizationField
 from backend.assets.serializers import MediaAssetOutput
+from backend.core.datetimes import BoundedDateTimeField
 
 from .models import SandboxPublication, SocialAccount
 from .platforms.registry import platform_choices
@@ -38,7 +39,7 @@ class SocialAccountInput(serializers.Serializer):
     handle = serializers.CharField(max_length=255)
     access_token = serializers.CharField(write_only=True, required=False, allow_blank=True, default="", max_length=4096)
     refresh_token = serializers.CharField(write_only=True, required=False, allow_blank=True, default="", max_length=4096)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    expires_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
     external_id = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     metadata = serializers.DictField(required=False, default=dict)
 
