@@ -18,7 +18,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from .models import RevokedTokenFamily
@@ -29,8 +29,9 @@ FAMILY_CLAIM = "fam"
 class FamilyRefreshToken(RefreshToken):
     @classmethod
     def for_user(cls, user):
-        token = super().for_user(user)
+        token = super().for_user(user)  # records the OutstandingToken (without the claim yet)
         token[FAMILY_CLAIM] = uuid.uuid4().hex
+        OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).update(token=str(token))
         return token
 
 

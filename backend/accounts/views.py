@@ -119,7 +119,8 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
     @extend_schema(request=MemberRoleInput, responses={200: MemberOutput, 204: None}, methods=["PATCH"])
     @extend_schema(responses={204: None}, methods=["DELETE"])
-    @action(detail=True, methods=["patch", "delete"], url_path=r"members/(?P<user_id>\d+)")
+    # At most 18 digits: a longer id fits no integer column (SQLite raised OverflowError); it is a 404.
+    @action(detail=True, methods=["patch", "delete"], url_path=r"members/(?P<user_id>\d{1,18})")
     def member(self, request, pk=None, user_id=None):
         organization = self.get_object()
         if request.method == "DELETE":
