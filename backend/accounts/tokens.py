@@ -47,6 +47,11 @@ def token_family_revoke(*, family: str, user_id, reason: str) -> None:
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
     token_class = FamilyRefreshToken
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An email is at most 254 characters; a longer one made SQLite's LIKE fail (a 500).
+        self.fields[self.username_field] = serializers.CharField(max_length=254, write_only=True)
+
 
 class TokenRefreshSerializer(serializers.Serializer):
     """simplejwt's refresh, plus family revocation on reuse and a 401 (not a 500) for a deleted user."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 from django.conf import settings
 from rest_framework import parsers
@@ -45,6 +46,14 @@ def _check_text(text: str) -> None:
             ) from None
 
 
+def _finite_float(text: str) -> float:
+    """1e309 parses to infinity, which no id, count or price can be (int(inf) raises OverflowError)."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range for a number")
+    return value
+
+
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
@@ -57,7 +66,7 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(detail=f"The body is not valid {encoding} text.", code="invalid_unicode") from None
         try:
             parse_constant = drf_json.strict_constant if self.strict else None
-            data = json.loads(text, parse_constant=parse_constant)
+            data = json.loads(text, parse_constant=parse_constant, parse_float=_finite_float)
         except RecursionError:
             raise ParseError(detail=f"JSON is nested deeper than {settings.JSON_MAX_DEPTH} levels.", code="json_too_deep") from None
         except ValueError as exc:

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from backend.accounts.fields import MemberOrganizationField
 from backend.accounts.serializers import validate_timezone_name
 from backend.core.datetimes import BoundedDateTimeField
+from backend.core.serializer_fields import BoundedListField
 from backend.assets.models import MediaAsset
 from backend.social.models import SocialAccount
 
@@ -54,7 +55,7 @@ def normalise_hashtag(value: str) -> str:
     return f"#{tag}"
 
 
-class HashtagsField(serializers.ListField):
+class HashtagsField(BoundedListField):
     child = serializers.CharField(max_length=100)
 
     def __init__(self, **kwargs):
@@ -152,7 +153,7 @@ class PostUpdateInput(ScheduleTimeMixin, serializers.Serializer):
 
 
 class BulkPostInput(ScheduleTimeMixin, serializers.Serializer):
-    social_accounts = serializers.ListField(child=MemberObjectField(model=SocialAccount), min_length=1, max_length=20)
+    social_accounts = BoundedListField(child=MemberObjectField(model=SocialAccount), min_length=1, max_length=20)
     caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=70000, trim_whitespace=False)
     hashtags = HashtagsField(required=False, default=list)
     asset_id = MemberObjectField(model=MediaAsset, required=False, allow_null=True, default=None)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from backend.accounts.fields import MemberOrganizationField
 from backend.assets.serializers import MediaAssetOutput
 from backend.core.datetimes import BoundedDateTimeField
+from backend.core.serializer_fields import BoundedListField
 
 from .models import SandboxPublication, SocialAccount
 from .platforms.registry import platform_choices
@@ -151,7 +152,7 @@ class PlatformOutput(serializers.Serializer):
 class PreflightInput(serializers.Serializer):
     platform = PlatformField()
     caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=70000, trim_whitespace=False)
-    hashtags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list, max_length=60)
+    hashtags = BoundedListField(child=serializers.CharField(max_length=100), required=False, default=list, max_length=60)
     asset = serializers.FileField(required=False, help_text="An image to check (multipart).")
     asset_id = serializers.IntegerField(required=False, help_text="Or a media asset of your organizations.")
     organization = MemberOrganizationField(required=False, help_text="Where to keep the fixed image of an uploaded file.")

@@ -4,13 +4,14 @@ from drf_spectacular.utils import extend_schema
 from django.shortcuts import get_object_or_404
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import WRITER_ROLES, Organization
 from backend.assets.models import MediaAsset
 from backend.core.idempotency import idempotent
+from backend.core.parsers import JSONParser
 from backend.core.permissions import OrganizationRole, org_roles
 
 from . import services

@@ -169,3 +169,28 @@ def test_small_upload_still_works(owner_client, org):
         format="multipart",
     )
     assert response.status_code == 201, response.content
+
+
+def test_number_1e309_as_an_id_is_400_not_an_overflow(owner_client, sandbox):
+    body = '{"social_account": %d, "caption": "x", "scheduled_time": "%s", "asset_id": 1e309}' % (sandbox.pk, future())
+    response = owner_client.post("/api/schedule/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert not ScheduledPost.objects.exists()
+
+
+def test_100k_character_email_on_sign_in_is_400(anon):
+    response = anon.post("/api/auth/token/", {"email": "x" * 100_000, "password": "x"}, format="json")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("search", ["x" * 60_000, " ".join(["a"] * 5000)])
+def test_search_too_long_or_with_thousands_of_words_is_400(owner_client, sandbox, search):
+    assert owner_client.get("/api/schedule/", {"search": search}).status_code == 400
+
+
+def test_50000_account_ids_in_bulk_are_refused_before_any_lookup(owner_client, sandbox, django_assert_max_num_queries):
+    body = {"social_accounts": [sandbox.pk] * 50_000, "caption": "x", "scheduled_time": future()}
+    with django_assert_max_num_queries(20):
+        response = owner_client.post("/api/schedule/bulk/", body, format="json")
+    assert response.status_code == 400
+    assert "social_accounts" in response.json()
