@@ -15,6 +15,16 @@ from backend.accounts.models import Organization, User
 from .models import MediaAsset
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+# Characters that change how a name is displayed without being seen: bidi embeddings, overrides and
+# isolates (U+202E shows "photo\u202egpj.exe" as "photoexe.jpg"), directional marks, and controls.
+_INVISIBLE = dict.fromkeys(
+    [*range(0x00, 0x20), 0x7F, 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def display_name_clean(name: str) -> str:
+    """A file name as clients will show it: no bidi controls, no control characters, at most 255."""
+    return name.translate(_INVISIBLE).strip()[:255]
 
 
 def image_inspect(*, data: bytes, field: str = "file") -> tuple[str, int, int]:
@@ -55,7 +65,7 @@ def media_asset_create(
     image_format, width, height = image_inspect(data=data)
     asset = MediaAsset(
         organization=organization,
-        original_name=original_name[:255],
+        original_name=display_name_clean(original_name),
         source=source,
         format=image_format,
         content_type=ACCEPTED_FORMATS[image_format],

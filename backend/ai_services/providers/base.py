@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from backend.core.redaction import redact_secrets
+
 LANGUAGES: dict[str, str] = {"en": "English", "hi": "Hindi", "ta": "Tamil"}
 TONES: dict[str, str] = {
     "friendly": "warm and conversational, like a shop owner talking to a regular customer",
@@ -53,6 +55,7 @@ class ProviderError(Exception):
     def __init__(self, kind: str, message: str) -> None:
         if kind not in self.KINDS:
             raise ValueError(f"Unknown ProviderError kind: {kind!r}")
+        message = redact_secrets(message)  # providers echo keys they were sent
         super().__init__(message)
         self.kind = kind
         self.message = message

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from backend.core.redaction import redact_secrets
+
 from .requirements import Requirements
 
 
@@ -39,6 +41,7 @@ class PublishError(Exception):
         code: str = "",
         retry_after: float | None = None,
     ) -> None:
+        message = redact_secrets(message)  # platforms echo tokens they were sent
         super().__init__(message)
         self.kind = ErrorKind(kind)
         self.message = message
