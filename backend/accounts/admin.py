@@ -36,7 +36,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 @admin.register(Invite)
 class InviteAdmin(admin.ModelAdmin):
     list_display = ["email", "organization", "role", "created_at", "accepted_at"]
-    exclude = ["token"]
+    exclude = ["token_hash"]
 
 
 # simplejwt's own admin shows each outstanding refresh JWT in full: anyone who can read the admin

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -98,7 +99,18 @@ class Membership(models.Model):
 
 
 def _invite_token() -> str:
+    """Kept for migration 0001 (invites stored their token then)."""
     return secrets.token_urlsafe(32)
+
+
+def invite_token_new() -> tuple[str, str]:
+    """A fresh invite token and its hash: the token goes to the inviter once, only the hash is kept."""
+    token = secrets.token_urlsafe(32)
+    return token, invite_token_hash(token)
+
+
+def invite_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _invite_expiry():
@@ -109,7 +121,9 @@ class Invite(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invites")
     email = models.EmailField()
     role = models.CharField(max_length=16, choices=Role.choices)
-    token = models.CharField(max_length=64, unique=True, default=_invite_token)
+    # Only the SHA-256 of the token is stored (the token is a 256-bit random value, so a plain hash
+    # is enough): a database reader cannot join an organization with what is stored here.
+    token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_invite_expiry)

@@ -17,7 +17,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from backend.accounts.models import Invite, Membership, Organization, Role, User
+from backend.accounts.models import Membership, Organization, Role, User
+from backend.accounts.services import invite_create
 from backend.ai_services.models import GenerationJob
 from backend.assets.models import MediaAsset
 from backend.scheduling.models import ScheduledPost
@@ -73,10 +74,10 @@ def build_world() -> World:
             external_post_id=f"{MARKER}-ext" if status == "posted" else "",
             posted_at=timezone.now() if status == "posted" else None,
         )
-    publication = SandboxPublication.objects.create(post=posts["posted"], social_account=account, caption=f"{MARKER} published")
+    publication = SandboxPublication.objects.create(post=posts["posted"].pk, social_account=account, caption=f"{MARKER} published")
     job = GenerationJob.objects.create(organization=org, user=users["owner"], input={"title": MARKER})
-    invite = Invite.objects.create(organization=org, email="invitee@example.com", role=Role.EDITOR, invited_by=users["owner"])
-    return World(org, org_b, users, account, spare, asset, posts, publication, job, target, invite.token)
+    invite = invite_create(organization=org, by=users["owner"], email="invitee@example.com", role=Role.EDITOR)
+    return World(org, org_b, users, account, spare, asset, posts, publication, job, target, invite.token, {"invite": invite})
 
 
 def client_as(user: User | None) -> APIClient:
@@ -102,7 +103,7 @@ POST_FOR_ACTION = {"approve": "pending", "submit": "draft", "retry": "failed", "
 
 def path_id(template: str, w: World) -> dict[str, Any]:
     if template.startswith("/api/organizations/"):
-        return {"id": w.org.pk, "user_id": w.target.pk}
+        return {"id": w.org.pk, "user_id": w.target.pk, "invite_id": w.extra["invite"].pk}
     if template.startswith("/api/schedule/{id}/"):
         action = template.removeprefix("/api/schedule/{id}/").strip("/")
         return {"id": w.posts[POST_FOR_ACTION.get(action, "scheduled")].pk}
