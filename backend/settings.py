@@ -246,7 +246,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "backend.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "backend.accounts.filters.MemberFilterBackend",
         "backend.core.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from backend.accounts.filters import MemberFilterSet
 from backend.accounts.models import MANAGER_ROLES
 from backend.core.datetimes import BoundedIsoDateTimeFilter
 from backend.core.idempotency import idempotent
@@ -35,7 +36,7 @@ from .serializers import (
 )
 
 
-class PostFilter(django_filters.FilterSet):
+class PostFilter(MemberFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ScheduledPost.Status.choices)
     scheduled_after = BoundedIsoDateTimeFilter(field_name="scheduled_time", lookup_expr="gte")
     scheduled_before = BoundedIsoDateTimeFilter(field_name="scheduled_time", lookup_expr="lte")
