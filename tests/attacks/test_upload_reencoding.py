@@ -102,3 +102,32 @@ def test_served_media_is_the_clean_file(owner_client, org, client):
     served = b"".join(client.get(response.json()["url"].split("testserver", 1)[-1]).streaming_content)
     assert b"PhoneMaker" not in served
     assert served == _stored(response.json()["id"])
+
+
+def test_animated_gif_keeps_its_frames_and_transparent_palette_png_its_transparency(owner_client, org):
+    frames = [Image.new("RGB", (32, 32), (i * 80, 0, 0)) for i in range(3)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=0, comment=b"<html>")
+    response = _upload(owner_client, org, buffer.getvalue(), "a.gif", "image/gif")
+    assert response.status_code == 201, response.content
+    stored = _stored(response.json()["id"])
+    assert b"<html>" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "GIF" and image.n_frames == 3
+
+    palette = Image.new("P", (16, 16), 0)
+    buffer = io.BytesIO()
+    palette.save(buffer, "PNG", transparency=0)
+    response = _upload(owner_client, org, buffer.getvalue(), "t.png", "image/png")
+    assert response.status_code == 201
+    with Image.open(io.BytesIO(_stored(response.json()["id"]))) as image:
+        assert image.info.get("transparency") == 0
+
+
+def test_cmyk_jpeg_is_stored_as_a_jpeg(owner_client, org):
+    buffer = io.BytesIO()
+    Image.new("CMYK", (40, 40), (0, 100, 100, 0)).save(buffer, "JPEG")
+    response = _upload(owner_client, org, buffer.getvalue())
+    assert response.status_code == 201
+    with Image.open(io.BytesIO(_stored(response.json()["id"]))) as image:
+        assert image.format == "JPEG"
