@@ -12,6 +12,7 @@ from backend.accounts.serializers import validate_timezone_name
 from backend.core.datetimes import BoundedDateTimeField
 from backend.core.serializer_fields import BoundedListField
 from backend.assets.models import MediaAsset
+from backend.core.serializers import FastOutput
 from backend.social.models import SocialAccount
 from backend.social.serializers import HashtagsField
 
@@ -128,7 +129,7 @@ class BulkPostInput(ScheduleTimeMixin, serializers.Serializer):
         return {"asset": data.pop("asset_id"), "timezone_name": data.pop("timezone"), **data}
 
 
-class PostOutput(serializers.ModelSerializer):
+class PostOutput(FastOutput, serializers.ModelSerializer):
     asset_url = serializers.SerializerMethodField()
     asset_id = serializers.PrimaryKeyRelatedField(source="asset", read_only=True, allow_null=True)
 

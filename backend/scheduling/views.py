@@ -37,7 +37,9 @@ from .serializers import (
 
 
 class PostFilter(MemberFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ScheduledPost.Status.choices)
+    # distinct=False: a post has one status, so the OR over statuses cannot repeat a row (the
+    # default DISTINCT over every column made PostgreSQL sort the whole organization).
+    status = django_filters.MultipleChoiceFilter(choices=ScheduledPost.Status.choices, distinct=False)
     scheduled_after = BoundedIsoDateTimeFilter(field_name="scheduled_time", lookup_expr="gte")
     scheduled_before = BoundedIsoDateTimeFilter(field_name="scheduled_time", lookup_expr="lte")
 
