@@ -34,7 +34,8 @@ def _configured_secrets() -> list[str]:
         from django.conf import settings
 
         values = [getattr(settings, "OPENAI_API_KEY", ""), getattr(settings, "SECRET_KEY", "")]
-        values += [app.get("client_secret", "") for app in getattr(settings, "SOCIAL_PLATFORMS", {}).values()]
+        for app in getattr(settings, "SOCIAL_PLATFORMS", {}).values():
+            values += [app.get("client_secret", ""), app.get("webhook_verify_token", "")]
         values += list(getattr(settings, "FIELD_ENCRYPTION_KEYS", []))
     except Exception:  # settings not configured (a bare import)
         return []

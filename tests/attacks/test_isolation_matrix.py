@@ -69,6 +69,9 @@ EXPECTED: dict[tuple[str, str], tuple] = {
     ("GET", "/api/social/platforms/"): ALL(200),
     ("POST", "/api/social/preflight/"): (200, 200, 200, 200, 404),
     ("GET", "/api/social/sandbox/publications/"): ALL(200),
+    # Meta calls these, not users: a wrong verify token or no signature is a 403 whoever asks.
+    ("GET", "/api/social/webhooks/whatsapp/"): ALL(403),
+    ("POST", "/api/social/webhooks/whatsapp/"): ALL(403),
     ("GET", "/api/social/sandbox/publications/{id}/"): (200, 200, 200, 200, 404),
     ("POST", "/api/textile/caption/"): (200, 200, 200, 403, 400),
     ("GET", "/api/textile/jobs/{id}/"): (200, 200, 200, 200, 404),

@@ -155,6 +155,7 @@ QUERIES: dict[tuple[str, str], Callable[[World], dict]] = {
     ("GET", "/api/usage/"): lambda w: {"organization": w.org.pk},
     ("GET", "/api/schedule/analytics/"): lambda w: {"organization": w.org.pk},
     ("GET", "/api/social/oauth/{platform}/callback/"): lambda w: {"code": "c", "state": "s"},
+    ("GET", "/api/social/webhooks/whatsapp/"): lambda w: {"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1158201444"},
 }
 
 
