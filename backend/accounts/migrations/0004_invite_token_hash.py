@@ -11,7 +11,7 @@ def hash_existing_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0002_revoked_token_family")]
+    dependencies = [("accounts", "0003_revoked_token_family")]
 
     operations = [
         migrations.AddField(model_name="invite", name="token_hash", field=models.CharField(max_length=64, null=True)),
