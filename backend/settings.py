@@ -330,7 +330,8 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 # Every API process must see the same counters, so there is no per-process cache: Redis when
 # REDIS_URL is set or the broker is Redis, otherwise a table in the database (created by a
 # migration).
-REDIS_URL = os.environ.get("REDIS_URL", "") or (
+# REDIS_URL set but empty keeps the cache in the database even with a Redis broker.
+REDIS_URL = os.environ["REDIS_URL"].strip() if "REDIS_URL" in os.environ else (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 )
 if REDIS_URL:
