@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         x_accounts=scale.x_accounts, on_target_loaded=on_target_loaded,
     )
     total = dataset.rows_loaded
-    print(f"loaded {total:,} posts in all in {dataset.load_seconds:.1f} s (COPY, indexes rebuilt, ANALYZE)", flush=True)
+    print(f"loaded {total:,} posts in all in {dataset.load_seconds:.1f} s (COPY, indexes rebuilt, VACUUM ANALYZE)", flush=True)
     org_posts = f"{scale.target_posts // 1000}k"
     table_posts = f"{total / 1e6:.1f}M" if total >= 1e6 else f"{total // 1000}k"
 
