@@ -18,7 +18,7 @@ Everything is measured on a small thumbnail with Pillow alone (no numpy/OpenCV n
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 
@@ -37,6 +37,9 @@ class Subject:
     box: tuple[float, float, float, float]  # fractions of the photo (left, top, right, bottom)
     plain: bool
     backdrop: RGB
+    spread: float = 0.0  # the backdrop ring's largest per-channel standard deviation
+    # The analysis thumbnail (ANALYSIS_SIDE px), kept so the backdrop mask is read from the same pixels.
+    small: Image.Image | None = field(default=None, compare=False, repr=False)
 
 
 def _thumbnail(photo: Image.Image) -> Image.Image:
@@ -100,10 +103,23 @@ def _profiles(mask: Image.Image) -> tuple[list[float], list[float]]:
     return cols, rows
 
 
+def _rank3(mask: Image.Image, *, grow: bool) -> Image.Image:
+    """The 3x3 maximum (`grow`) or minimum of an "L" image, as ImageFilter.MaxFilter(3) /
+    MinFilter(3) give it (edges repeated), from shifted copies: two 1-D passes of C loops
+    instead of a 9-value sort per pixel."""
+    w, h = mask.size
+    pick = ImageChops.lighter if grow else ImageChops.darker
+    pad = Image.new("L", (w + 2, h + 2), 0 if grow else 255)  # neutral for max / min
+    pad.paste(mask, (1, 1))
+    rows = pick(pick(pad.crop((0, 1, w, h + 1)), pad.crop((2, 1, w + 2, h + 1))), mask)
+    pad.paste(rows, (1, 1))
+    return pick(pick(pad.crop((1, 0, w + 1, h)), pad.crop((1, 2, w + 1, h + 2))), rows)
+
+
 def _subject_mask(small: Image.Image, backdrop: RGB, spread: float) -> Image.Image:
     threshold = max(30, int(spread * 3))
     mask = _difference(small, backdrop).point(lambda v: 255 if v > threshold else 0)
-    return mask.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.MaxFilter(3))
+    return _rank3(_rank3(mask, grow=False), grow=True)  # an opening: specks of noise go
 
 
 def find_subject(photo: Image.Image) -> Subject:
@@ -128,27 +144,25 @@ def find_subject(photo: Image.Image) -> Subject:
         box = (xs[0] / w, ys[0] / h, xs[1] / w, ys[1] / h) if xs and ys else (0.0, 0.0, 1.0, 1.0)
         if (box[2] - box[0]) * (box[3] - box[1]) < 0.15:  # a detail, not the product: keep the photo
             box = (0.0, 0.0, 1.0, 1.0)
-    return Subject(box=box, plain=plain, backdrop=backdrop)
+    return Subject(box=box, plain=plain, backdrop=backdrop, spread=spread, small=small)
 
 
-def _backdrop_mask(photo: Image.Image, subject: Subject) -> Image.Image:
-    """255 where the photo shows backdrop connected to its edge (full size, feathered inside)."""
-    small = _thumbnail(photo)
-    spread = max(ImageStat.Stat(_ring(small)).stddev)
-    not_backdrop = _subject_mask(small, subject.backdrop, spread)
-    backdrop = ImageChops.invert(not_backdrop)
+def _backdrop_mask(subject: Subject) -> Image.Image:
+    """255 where the analysis thumbnail shows backdrop connected to the photo's edge (shrunk by
+    a pixel, so the feather of the scaled-up mask lies on the backdrop side)."""
+    small = subject.small
+    backdrop = ImageChops.invert(_subject_mask(small, subject.backdrop, subject.spread))
     # Grow from the edge through backdrop pixels only (a morphological reconstruction): a
     # backdrop-coloured patch inside the garment is not reached, so it is never replaced.
     seed = Image.new("L", small.size, 0)
     ImageDraw.Draw(seed).rectangle((0, 0, small.width - 1, small.height - 1), outline=255)
     connected = ImageChops.multiply(seed, backdrop)
     for _ in range(small.width + small.height):
-        grown = ImageChops.multiply(connected.filter(ImageFilter.MaxFilter(3)), backdrop)
+        grown = ImageChops.darker(_rank3(connected, grow=True), backdrop)
         if grown.tobytes() == connected.tobytes():
             break
         connected = grown
-    connected = connected.filter(ImageFilter.MinFilter(3))  # keep the feather on the backdrop side
-    return connected.resize(photo.size, Image.Resampling.BILINEAR)
+    return _rank3(connected, grow=False)  # keep the feather on the backdrop side
 
 
 def clean_colour(subject: Subject, card: RGB) -> RGB:
@@ -170,46 +184,44 @@ def _mapped(subject: Subject, W: int, H: int, x0: float, y0: float, scale: float
     return (max(0, round(box[0])), max(0, round(box[1])), min(size[0], round(box[2])), min(size[1], round(box[3])))
 
 
-def _place(photo: Image.Image, size: tuple[int, int], fill: RGB, scale: float, ox: float, oy: float) -> Image.Image:
+def _place(photo: Image.Image, size: tuple[int, int], fill: RGB, scale: float, ox: float, oy: float, *,
+           backdrop: Image.Image | None = None) -> Image.Image:
     """The photo scaled by `scale` with its origin at (ox, oy) on a `fill` canvas of `size`;
-    only the part that lands on the canvas is resized."""
+    only the part that lands on the canvas is resized (once, from the decoded photo). With a
+    `backdrop` mask (any size, covering the whole photo), the backdrop is painted `fill` there."""
     W, H = photo.size
     src = (max(0.0, -ox / scale), max(0.0, -oy / scale), min(W, (size[0] - ox) / scale), min(H, (size[1] - oy) / scale))
     canvas = Image.new("RGB", size, fill)
     if src[2] <= src[0] or src[3] <= src[1]:
         return canvas
     dest = (round(ox + src[0] * scale), round(oy + src[1] * scale), round(ox + src[2] * scale), round(oy + src[3] * scale))
-    piece = photo.resize((max(1, dest[2] - dest[0]), max(1, dest[3] - dest[1])), Image.Resampling.BILINEAR,
-                         box=src, reducing_gap=2.0)
-    canvas.paste(piece, dest[:2])
+    piece_size = (max(1, dest[2] - dest[0]), max(1, dest[3] - dest[1]))
+    canvas.paste(photo.resize(piece_size, Image.Resampling.BILINEAR, box=src, reducing_gap=2.0), dest[:2])
+    if backdrop is not None:
+        sx, sy = backdrop.width / W, backdrop.height / H
+        cover = backdrop.resize(piece_size, Image.Resampling.BILINEAR, box=(src[0] * sx, src[1] * sy, src[2] * sx, src[3] * sy))
+        canvas.paste(fill, (*dest[:2], dest[0] + piece_size[0], dest[1] + piece_size[1]), cover)
     return canvas
 
 
 def fit_photo(photo: Image.Image, size: tuple[int, int], *, card: RGB, clean: bool = True,
-              keep_clear: tuple[int, int] | None = None) -> Fitted:
+              keep_clear: tuple[int, int] | None = None, subject: Subject | None = None) -> Fitted:
     """`photo` cropped (or extended) around its subject to exactly `size`. `keep_clear` is the
-    (width, height) of a tag in the slot's top-right corner the subject should stay out of."""
-    subject = find_subject(photo)
+    (width, height) of a tag in the slot's top-right corner the subject should stay out of;
+    `subject` is find_subject(photo) when the caller has it already.
+
+    Every branch resizes only the window of the photo that lands in the slot, once (Pillow
+    reduces it by an integer factor first): a 12 MP photo costs what the slot needs. The
+    backdrop clean-up is painted at the slot's size too, through the mask scaled the same way."""
+    if subject is None:
+        subject = find_subject(photo)
     slot_w, slot_h = size
     aspect = slot_w / slot_h
     W, H = photo.size
-    # Work at the size the photo will be drawn at (a 12 MP photo is 10x more pixels than a
-    # slot): everything below then costs what the poster needs, not what the camera took.
-    sub_w = (subject.box[2] - subject.box[0]) * W * (1 + 2 * PAD)
-    sub_h = (subject.box[3] - subject.box[1]) * H * (1 + 2 * PAD)
-    needed = max(slot_w / sub_w, slot_h / sub_h) if subject.plain else max(slot_w / W, slot_h / H)
-    own_copy = needed < 0.8
-    if own_copy:
-        photo = photo.resize((max(1, round(W * needed)), max(1, round(H * needed))), Image.Resampling.BILINEAR,
-                             reducing_gap=2.0)
-        W, H = photo.size
     fill = subject.backdrop
     cleaned = subject.plain and clean
     if cleaned:
         fill = clean_colour(subject, card)
-        if not own_copy:
-            photo = photo.copy()  # the caller's picture is never changed
-        photo.paste(fill, (0, 0, W, H), _backdrop_mask(photo, subject))
     left, top, right, bottom = (subject.box[0] * W, subject.box[1] * H, subject.box[2] * W, subject.box[3] * H)
     bw, bh = right - left, bottom - top
     left, right = left - bw * PAD, right + bw * PAD
@@ -233,9 +245,12 @@ def fit_photo(photo: Image.Image, size: tuple[int, int], *, card: RGB, clean: bo
         scale, area = best
         ox = (area[0] + area[2]) / 2 - cx * scale
         oy = (area[1] + area[3]) / 2 - cy * scale
-        image = _place(photo, size, fill, scale, ox, oy)
+        image = _place(photo, size, fill, scale, ox, oy, backdrop=_backdrop_mask(subject) if cleaned else None)
         return Fitted(image, subject, _mapped(subject, W, H, -ox / scale, -oy / scale, scale, size), cleaned)
-    cw = max(right - left, (bottom - top) * aspect, slot_w / MAX_UPSCALE)
+    # A busy photo is cropped at most to half its largest window of the slot's ratio, and never
+    # enlarged more than MAX_UPSCALE.
+    largest = min(W, H * aspect)
+    cw = max(right - left, (bottom - top) * aspect, slot_w / MAX_UPSCALE, largest / MAX_UPSCALE)
     ch = cw / aspect
     if cw <= W and ch <= H:
         x0 = min(max(cx - cw / 2, 0), W - cw)
@@ -245,7 +260,7 @@ def fit_photo(photo: Image.Image, size: tuple[int, int], *, card: RGB, clean: bo
         return Fitted(image, subject, _mapped(subject, W, H, x0, y0, slot_w / cw, size), cleaned)
     # Busy backdrop: the largest window of the slot's ratio, centred on the subject, if it
     # keeps most of the subject; otherwise the whole photo over a blurred copy of itself.
-    cw = min(W, H * aspect)
+    cw = largest
     ch = cw / aspect
     x0 = min(max(cx - cw / 2, 0), W - cw)
     y0 = min(max(cy - ch / 2, 0), H - ch)

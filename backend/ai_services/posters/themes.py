@@ -60,8 +60,10 @@ def theme_for(festival: str | None) -> Theme:
 
 def draw_background(size: tuple[int, int], theme: Theme, *, seed: int) -> Image.Image:
     width, height = size
-    mask = Image.linear_gradient("L").resize((width, height))
-    base = Image.composite(Image.new("RGB", size, theme.bg_bottom), Image.new("RGB", size, theme.bg_top), mask)
+    # A vertical gradient: one column mixed, then repeated across (every row is one colour).
+    mask = Image.linear_gradient("L").resize((1, height))
+    column = Image.composite(Image.new("RGB", (1, height), theme.bg_bottom), Image.new("RGB", (1, height), theme.bg_top), mask)
+    base = column.resize(size, Image.Resampling.NEAREST)
     overlay = Image.new("RGBA", size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     rng = random.Random(seed)
