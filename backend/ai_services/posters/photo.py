@@ -30,6 +30,11 @@ PLAIN_SPREAD = 16.0  # max standard deviation (per channel, 0-255) of a plain ba
 PAD = 0.06  # air around the subject, as a share of its size
 MAX_UPSCALE = 2.0
 MIN_KEPT = 0.8  # a busy-backdrop crop must keep this share of the subject's box
+# Resizing a window of the photo first averages k x k blocks (Image.reduce, exact and cheap) for
+# the largest k that leaves at least this factor to the bilinear resample. On the bench's 12 MP
+# photo and on a noisy one the result is 48-53 dB PSNR from the unreduced resample (no visible
+# difference) at less than half the time; at 2.0 a 2.6x shrink, the usual one, was not reduced.
+REDUCING_GAP = 1.25
 
 
 @dataclass(frozen=True)
@@ -196,7 +201,7 @@ def _place(photo: Image.Image, size: tuple[int, int], fill: RGB, scale: float, o
         return canvas
     dest = (round(ox + src[0] * scale), round(oy + src[1] * scale), round(ox + src[2] * scale), round(oy + src[3] * scale))
     piece_size = (max(1, dest[2] - dest[0]), max(1, dest[3] - dest[1]))
-    canvas.paste(photo.resize(piece_size, Image.Resampling.BILINEAR, box=src, reducing_gap=2.0), dest[:2])
+    canvas.paste(photo.resize(piece_size, Image.Resampling.BILINEAR, box=src, reducing_gap=REDUCING_GAP), dest[:2])
     if backdrop is not None:
         sx, sy = backdrop.width / W, backdrop.height / H
         cover = backdrop.resize(piece_size, Image.Resampling.BILINEAR, box=(src[0] * sx, src[1] * sy, src[2] * sx, src[3] * sy))
@@ -256,7 +261,7 @@ def fit_photo(photo: Image.Image, size: tuple[int, int], *, card: RGB, clean: bo
         x0 = min(max(cx - cw / 2, 0), W - cw)
         y0 = min(max(cy - ch / 2, 0), H - ch)
         box = (round(x0), round(y0), round(x0 + cw), round(y0 + ch))
-        image = photo.resize(size, Image.Resampling.BILINEAR, box=box, reducing_gap=2.0)
+        image = photo.resize(size, Image.Resampling.BILINEAR, box=box, reducing_gap=REDUCING_GAP)
         return Fitted(image, subject, _mapped(subject, W, H, x0, y0, slot_w / cw, size), cleaned)
     # Busy backdrop: the largest window of the slot's ratio, centred on the subject, if it
     # keeps most of the subject; otherwise the whole photo over a blurred copy of itself.
@@ -268,14 +273,14 @@ def fit_photo(photo: Image.Image, size: tuple[int, int], *, card: RGB, clean: bo
     kept_h = max(0.0, min(y0 + ch, bottom) - max(y0, top)) / max(bottom - top, 1)
     if kept_w * kept_h >= MIN_KEPT:
         box = (round(x0), round(y0), round(x0 + cw), round(y0 + ch))
-        image = photo.resize(size, Image.Resampling.BILINEAR, box=box, reducing_gap=2.0)
+        image = photo.resize(size, Image.Resampling.BILINEAR, box=box, reducing_gap=REDUCING_GAP)
         return Fitted(image, subject, _mapped(subject, W, H, x0, y0, slot_w / cw, size), cleaned)
     cover = photo.resize(size, Image.Resampling.BILINEAR, box=(round(x0), round(y0), round(x0 + cw), round(y0 + ch)),
-                         reducing_gap=2.0)
+                         reducing_gap=REDUCING_GAP)
     canvas = cover.resize((max(1, slot_w // 8), max(1, slot_h // 8)), Image.Resampling.BOX).filter(
         ImageFilter.GaussianBlur(2)).resize(size, Image.Resampling.BILINEAR)
     scale = min(slot_w / W, slot_h / H)
-    scaled = photo.resize((max(1, round(W * scale)), max(1, round(H * scale))), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    scaled = photo.resize((max(1, round(W * scale)), max(1, round(H * scale))), Image.Resampling.BILINEAR, reducing_gap=REDUCING_GAP)
     at = ((slot_w - scaled.width) // 2, (slot_h - scaled.height) // 2)
     canvas.paste(scaled, at)
     return Fitted(canvas, subject, _mapped(subject, W, H, -at[0] / scale, -at[1] / scale, scale, size), cleaned)
