@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from .. import lexicon
 from ..text import is_grapheme_boundary
 from . import fonts as font_lib
-from .contrast import AA_NORMAL, RGB, contrast, luminance, worst_contrast
+from .contrast import AA_NORMAL, RGB, backdrop_luminances, contrast, luminance, worst_contrast
 from .errors import InvalidPosterSpec
 from .photo import find_subject, fit_photo
 from .spec import SIZES, PosterSpec
@@ -185,6 +185,8 @@ class _Typesetter:
             return None
 
         lo, hi, best = min_size, max_size, None
+        if max_size >= min_size and (block := attempt(max_size)):  # it fits whole (prices, short lines)
+            best, lo = block, max_size + 1
         while lo <= hi:
             mid = (lo + hi) // 2
             block = attempt(mid)
@@ -345,7 +347,8 @@ class _Poster:
 
     def _best_colour(self, backdrop: Image.Image, prefer: RGB | None) -> tuple[RGB, float]:
         candidates = [c for c in (prefer, WHITE, INK) if c]
-        scored = [(worst_contrast(c, backdrop), c) for c in candidates]
+        lums = backdrop_luminances(backdrop)
+        scored = [(worst_contrast(c, lums), c) for c in candidates]
         if prefer and scored[0][0] >= AA_NORMAL:
             return prefer, scored[0][0]
         ratio, colour = max(scored)
