@@ -35,6 +35,7 @@ MIN_KEPT = 0.8  # a busy-backdrop crop must keep this share of the subject's box
 # photo and on a noisy one the result is 48-53 dB PSNR from the unreduced resample (no visible
 # difference) at less than half the time; at 2.0 a 2.6x shrink, the usual one, was not reduced.
 REDUCING_GAP = 1.25
+OUTLINE_TILE = 64  # px: the subject's outline is refined in tiles of this side
 
 
 @dataclass(frozen=True)
@@ -152,9 +153,11 @@ def find_subject(photo: Image.Image) -> Subject:
     return Subject(box=box, plain=plain, backdrop=backdrop, spread=spread, small=small)
 
 
-def _backdrop_mask(subject: Subject) -> Image.Image:
-    """255 where the analysis thumbnail shows backdrop connected to the photo's edge (shrunk by
-    a pixel, so the feather of the scaled-up mask lies on the backdrop side)."""
+def _backdrop_masks(subject: Subject) -> tuple[Image.Image, Image.Image]:
+    """(sure, near) on the analysis thumbnail. `sure`: the backdrop connected to the photo's edge,
+    shrunk by a pixel (its scaled-up feather stays on the backdrop side). `near`: the same grown
+    by a pixel; between the two lies the band along the subject's outline that only the pixels
+    at full size can tell apart."""
     small = subject.small
     backdrop = ImageChops.invert(_subject_mask(small, subject.backdrop, subject.spread))
     # Grow from the edge through backdrop pixels only (a morphological reconstruction): a
@@ -167,7 +170,16 @@ def _backdrop_mask(subject: Subject) -> Image.Image:
         if grown.tobytes() == connected.tobytes():
             break
         connected = grown
-    return _rank3(connected, grow=False)  # keep the feather on the backdrop side
+    return _rank3(connected, grow=False), _rank3(connected, grow=True)
+
+
+def _looks_like_backdrop(picture: Image.Image, subject: Subject) -> Image.Image:
+    """255 where a pixel has the backdrop's colour, 0 where it differs by the subject threshold,
+    a ramp between (the anti-aliased edge of the garment is kept, softly)."""
+    high = max(30, int(subject.spread * 3))
+    low = high // 2
+    ramp = [255 if v <= low else 0 if v >= high else round(255 * (high - v) / (high - low)) for v in range(256)]
+    return _difference(picture, subject.backdrop).point(ramp)
 
 
 def clean_colour(subject: Subject, card: RGB) -> RGB:
@@ -190,10 +202,12 @@ def _mapped(subject: Subject, W: int, H: int, x0: float, y0: float, scale: float
 
 
 def _place(photo: Image.Image, size: tuple[int, int], fill: RGB, scale: float, ox: float, oy: float, *,
-           backdrop: Image.Image | None = None) -> Image.Image:
+           clean: Subject | None = None) -> Image.Image:
     """The photo scaled by `scale` with its origin at (ox, oy) on a `fill` canvas of `size`;
-    only the part that lands on the canvas is resized (once, from the decoded photo). With a
-    `backdrop` mask (any size, covering the whole photo), the backdrop is painted `fill` there."""
+    only the part that lands on the canvas is resized (once, from the decoded photo). With
+    `clean` (the photo's subject, on a plain backdrop), the backdrop is painted `fill`: wholly
+    where the thumbnail is sure, and along the subject's outline pixel by pixel at the slot's
+    size, so the outline follows the garment's edge rather than the thumbnail's pixels."""
     W, H = photo.size
     src = (max(0.0, -ox / scale), max(0.0, -oy / scale), min(W, (size[0] - ox) / scale), min(H, (size[1] - oy) / scale))
     canvas = Image.new("RGB", size, fill)
@@ -201,11 +215,22 @@ def _place(photo: Image.Image, size: tuple[int, int], fill: RGB, scale: float, o
         return canvas
     dest = (round(ox + src[0] * scale), round(oy + src[1] * scale), round(ox + src[2] * scale), round(oy + src[3] * scale))
     piece_size = (max(1, dest[2] - dest[0]), max(1, dest[3] - dest[1]))
-    canvas.paste(photo.resize(piece_size, Image.Resampling.BILINEAR, box=src, reducing_gap=REDUCING_GAP), dest[:2])
-    if backdrop is not None:
-        sx, sy = backdrop.width / W, backdrop.height / H
-        cover = backdrop.resize(piece_size, Image.Resampling.BILINEAR, box=(src[0] * sx, src[1] * sy, src[2] * sx, src[3] * sy))
-        canvas.paste(fill, (*dest[:2], dest[0] + piece_size[0], dest[1] + piece_size[1]), cover)
+    piece = photo.resize(piece_size, Image.Resampling.BILINEAR, box=src, reducing_gap=REDUCING_GAP)
+    canvas.paste(piece, dest[:2])
+    if clean is not None:
+        sure, near = _backdrop_masks(clean)
+        sx, sy = sure.width / W, sure.height / H
+        window = (src[0] * sx, src[1] * sy, src[2] * sx, src[3] * sy)
+        sure, near = (m.resize(piece_size, Image.Resampling.BILINEAR, box=window) for m in (sure, near))
+        mask, band = sure.copy(), ImageChops.subtract(near, sure)
+        for y in range(0, piece_size[1], OUTLINE_TILE):  # the outline is thin: only its tiles are read
+            for x in range(0, piece_size[0], OUTLINE_TILE):
+                inked = band.crop((x, y, x + OUTLINE_TILE, y + OUTLINE_TILE)).getbbox()
+                if inked:
+                    box = (x + inked[0], y + inked[1], x + inked[2], y + inked[3])
+                    outline = ImageChops.darker(near.crop(box), _looks_like_backdrop(piece.crop(box), clean))
+                    mask.paste(ImageChops.lighter(sure.crop(box), outline), box)
+        canvas.paste(fill, (*dest[:2], dest[0] + piece_size[0], dest[1] + piece_size[1]), mask)
     return canvas
 
 
@@ -250,7 +275,7 @@ def fit_photo(photo: Image.Image, size: tuple[int, int], *, card: RGB, clean: bo
         scale, area = best
         ox = (area[0] + area[2]) / 2 - cx * scale
         oy = (area[1] + area[3]) / 2 - cy * scale
-        image = _place(photo, size, fill, scale, ox, oy, backdrop=_backdrop_mask(subject) if cleaned else None)
+        image = _place(photo, size, fill, scale, ox, oy, clean=subject if cleaned else None)
         return Fitted(image, subject, _mapped(subject, W, H, -ox / scale, -oy / scale, scale, size), cleaned)
     # A busy photo is cropped at most to half its largest window of the slot's ratio, and never
     # enlarged more than MAX_UPSCALE.
