@@ -1,6 +1,7 @@
 """Fitting the product photo into its slot: find the subject, crop around it, tidy a plain backdrop.
 
-Everything is measured on a small thumbnail with Pillow alone (no numpy/OpenCV needed):
+Everything is measured on a small thumbnail with Pillow alone (no numpy/OpenCV needed), but for
+the band along the subject's outline, read at the slot's size:
 
 - The backdrop colour is the median of a thin ring along the photo's edges; the ring's spread
   tells whether the backdrop is plain (a wall, a sheet, a studio sweep) or busy (a shop floor).
@@ -13,8 +14,11 @@ Everything is measured on a small thumbnail with Pillow alone (no numpy/OpenCV n
   photo over a blurred copy of itself.
 - Background clean-up (plain backdrops only): the backdrop pixels connected to the photo's edge
   are replaced by one flat colour (a dark backdrop by the poster's card colour, so a dark photo
-  no longer shows as a black box). The mask is shrunk before it is feathered, so its soft edge
-  lies on the backdrop side: pixels of the garment are never changed.
+  no longer shows as a black box). The thumbnail's mask is shrunk before it is feathered, so its
+  soft edge lies on the backdrop side; in the band of a thumbnail pixel either side of the
+  subject's outline, each pixel of the slot is painted only as far as it has the backdrop's
+  colour. The outline is then the garment's own edge, and a pixel that differs from the
+  backdrop by the subject's threshold (every pixel of the garment) is never changed.
 """
 from __future__ import annotations
 
