@@ -18,7 +18,8 @@ the band along the subject's outline, read at the slot's size:
   soft edge lies on the backdrop side; in the band of a thumbnail pixel either side of the
   subject's outline, each pixel of the slot is painted only as far as it has the backdrop's
   colour. The outline is then the garment's own edge, and a pixel that differs from the
-  backdrop by the subject's threshold (every pixel of the garment) is never changed.
+  backdrop by the subject's threshold is never changed (a garment pixel in the backdrop's very
+  colour is left alone inside the garment; at its outline no mask could tell it from the sheet).
 """
 from __future__ import annotations
 
