@@ -97,17 +97,25 @@ class PostInput(ScheduleTimeMixin, serializers.Serializer):
     caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=70000, trim_whitespace=False)
     hashtags = HashtagsField(required=False, default=list)
     asset_id = MemberObjectField(model=MediaAsset, required=False, allow_null=True, default=None)
-    scheduled_time = LocalDateTimeField()
+    scheduled_time = LocalDateTimeField(required=False, help_text="Required unless `queue` is true.")
+    queue = serializers.BooleanField(required=False, default=False, help_text="Take the account's next free posting slot instead of `scheduled_time`.")
     timezone = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     status = serializers.ChoiceField(choices=[("draft", "Draft")], required=False, help_text="Only `draft` may be given.")
     max_retries = serializers.IntegerField(required=False, min_value=0, max_value=10)
     metadata = serializers.DictField(required=False, default=dict)
+    first_comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=8000, trim_whitespace=False,
+                                          help_text="Published as a comment (X: a reply) after the post succeeds.")
 
     def validate(self, data):
+        if data.get("queue") and "scheduled_time" in data:
+            raise serializers.ValidationError({"queue": ["Give either `queue: true` or `scheduled_time`, not both."]})
+        if not data.get("queue") and "scheduled_time" not in data:
+            raise serializers.ValidationError({"scheduled_time": ["This field is required (or set `queue: true`)."]})
         return self.resolve_scheduled_time(data)
 
     def service_kwargs(self) -> dict:
         data = dict(self.validated_data)
+        data.pop("queue", None)
         return {
             "organization": data.pop("organization", None),
             "social_account": data.pop("social_account"),
@@ -127,12 +135,13 @@ class PostUpdateInput(ScheduleTimeMixin, serializers.Serializer):
     timezone = serializers.CharField(allow_blank=True, max_length=64)
     max_retries = serializers.IntegerField(min_value=0, max_value=10)
     metadata = serializers.DictField()
+    first_comment = serializers.CharField(allow_blank=True, max_length=8000, trim_whitespace=False)
 
     def __init__(self, *args, post: ScheduledPost | None = None, **kwargs):
         self.post = post
         super().__init__(*args, **kwargs)
         if not self.partial:  # PUT: the essentials must be given, the rest keeps its defaults
-            for name in ("hashtags", "asset_id", "timezone", "max_retries", "metadata"):
+            for name in ("hashtags", "asset_id", "timezone", "max_retries", "metadata", "first_comment"):
                 self.fields[name].required = False
 
     def validate(self, data):
@@ -171,7 +180,8 @@ class PostOutput(serializers.ModelSerializer):
             "id", "organization", "social_account", "platform", "caption", "hashtags", "asset_id", "asset_url",
             "scheduled_time", "timezone", "status", "retry_count", "max_retries", "error_message",
             "external_post_id", "permalink", "posted_at", "created_by", "approved_by", "created_at", "updated_at",
-            "metadata", "group_id",
+            "metadata", "group_id", "series", "first_comment", "first_comment_status", "first_comment_id",
+            "first_comment_error",
         ]
         read_only_fields = fields
 

@@ -14,11 +14,14 @@ from backend.assets.models import MediaAsset
 from backend.core.permissions import org_roles, require_role
 from backend.social.models import SocialAccount
 
-from .models import ScheduledPost
+from .models import PostSeries, ScheduledPost
+from .slots import slot_take
 from .transitions import EDITABLE_STATUSES, PUBLISH_NOW_STATUSES, InvalidTransition, Status, transition
 
 # Fields a client may change on an editable post.
-EDITABLE_FIELDS = ("social_account", "caption", "hashtags", "asset", "scheduled_time", "timezone", "max_retries", "metadata")
+EDITABLE_FIELDS = (
+    "social_account", "caption", "hashtags", "asset", "scheduled_time", "timezone", "max_retries", "metadata", "first_comment",
+)
 
 
 def _check_targets(*, organization: Organization | None, social_account: SocialAccount, asset: MediaAsset | None) -> Organization:
@@ -62,6 +65,9 @@ def post_create(
     max_retries: int | None = None,
     metadata: dict[str, Any] | None = None,
     group_id: uuid.UUID | None = None,
+    first_comment: str = "",
+    series: PostSeries | None = None,
+    occurrence_time: datetime | None = None,
 ) -> ScheduledPost:
     hashtags = hashtags or []
     organization = _check_targets(organization=organization, social_account=social_account, asset=asset)
@@ -83,6 +89,9 @@ def post_create(
         approved_by=by if status == Status.SCHEDULED else None,
         metadata=metadata or {},
         group_id=group_id,
+        first_comment=first_comment,
+        series=series,
+        occurrence_time=occurrence_time,
     )
     if max_retries is not None:
         post.max_retries = max_retries
@@ -232,3 +241,14 @@ def posts_cancel_for_account(*, account: SocialAccount, reason: str) -> int:
         post.save(update_fields=["status", "error_code", "error_message", "updated_at"])
         cancelled += 1
     return cancelled
+
+
+@transaction.atomic
+def post_create_queued(*, by: User, social_account: SocialAccount, timezone_name: str = "", **fields) -> ScheduledPost:
+    """A post in the account's next free slot, taken atomically (see slots.py)."""
+    _check_targets(organization=fields.get("organization"), social_account=social_account, asset=fields.get("asset"))
+    require_role(by, social_account.organization_id, WRITER_ROLES, action="create posts")
+    scheduled_time, slots_timezone = slot_take(social_account=social_account)
+    return post_create(
+        by=by, social_account=social_account, scheduled_time=scheduled_time, timezone_name=timezone_name or slots_timezone, **fields
+    )

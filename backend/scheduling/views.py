@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -39,7 +39,7 @@ class PostFilter(django_filters.FilterSet):
 
     class Meta:
         model = ScheduledPost
-        fields = ["status", "platform", "social_account", "organization", "group_id"]
+        fields = ["status", "platform", "social_account", "organization", "group_id", "series"]
 
 
 @extend_schema_view(
@@ -63,12 +63,13 @@ class ScheduledPostViewSet(
     def get_queryset(self):
         return posts_visible_to(self.request.user).select_related("asset")
 
-    @extend_schema(request=PostInput, responses={201: PostOutput})
+    @extend_schema(request=PostInput, responses={201: PostOutput, 409: OpenApiResponse(description="`queue: true` and the account has no (free) slot: code `no_slots` or `no_free_slot`")})
     @idempotent
     def create(self, request, *args, **kwargs):
         body = PostInput(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        post = services.post_create(by=request.user, **body.service_kwargs())
+        create = services.post_create_queued if body.validated_data["queue"] else services.post_create
+        post = create(by=request.user, **body.service_kwargs())
         return Response(PostOutput(post).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PostUpdateInput, responses={200: PostOutput})

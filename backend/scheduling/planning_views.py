@@ -1,0 +1,51 @@
+"""Planning endpoints outside the post viewset: slots, next slot."""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.accounts.models import MANAGER_ROLES
+from backend.core.permissions import require_role
+from backend.social.models import SocialAccount
+
+from .planning_serializers import NextSlotOutput, NextSlotQuery, SlotsBody
+from .slots import slot_next_free, slots_of, slots_set
+
+CONFLICT = OpenApiResponse(description="`{detail, code}`: `no_slots` (the account has none) or `no_free_slot`")
+
+
+def _account(request, pk) -> SocialAccount:
+    return get_object_or_404(SocialAccount.objects.filter(organization__memberships__user=request.user), pk=pk)
+
+
+class AccountSlotsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: SlotsBody}, tags=["planning"], summary="The account's weekly posting slots")
+    def get(self, request, pk: int):
+        schedule = slots_of(social_account=_account(request, pk))
+        return Response(SlotsBody({"timezone": schedule.timezone, "slots": schedule.slots}).data)
+
+    @extend_schema(request=SlotsBody, responses={200: SlotsBody}, tags=["planning"], summary="Replace the account's weekly posting slots (owner/admin)")
+    def put(self, request, pk: int):
+        account = _account(request, pk)
+        require_role(request.user, account.organization_id, MANAGER_ROLES, action="manage posting slots")
+        body = SlotsBody(data=request.data)
+        body.is_valid(raise_exception=True)
+        schedule = slots_set(social_account=account, timezone_name=body.validated_data["timezone"], slots=body.validated_data["slots"])
+        return Response(SlotsBody({"timezone": schedule.timezone, "slots": schedule.slots}).data)
+
+
+class NextSlotView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[NextSlotQuery], responses={200: NextSlotOutput, 409: CONFLICT}, tags=["planning"],
+                   summary="The account's first free posting slot after `after` (default now)")
+    def get(self, request):
+        query = NextSlotQuery(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        moment = slot_next_free(social_account=query.validated_data["social_account"], after=query.validated_data.get("after"))
+        return Response(NextSlotOutput({"scheduled_time": moment}).data)
