@@ -5,6 +5,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from backend.accounts.webhook_views import WebhookEndpointViewSet
 from backend.accounts.views import InviteAcceptView, LogoutView, MeView, OrganizationViewSet, SignupView, TokenRefresh, TokenView
 from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterView, UsageView
 from backend.assets.views import MediaAssetViewSet
@@ -26,6 +27,7 @@ router.register("social/accounts", SocialAccountViewSet, basename="social-accoun
 router.register("social/sandbox/publications", SandboxPublicationViewSet, basename="sandbox-publication")
 router.register("schedule", ScheduledPostViewSet, basename="schedule")
 router.register("media", MediaAssetViewSet, basename="media")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register("textile/jobs", GenerationJobViewSet, basename="generation-job")
 
 api = [

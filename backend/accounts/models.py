@@ -167,6 +167,7 @@ class WebhookDelivery(models.Model):
     last_error = models.TextField(blank=True)
     last_response_ms = models.PositiveIntegerField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    retry_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
