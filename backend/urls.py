@@ -10,7 +10,7 @@ from backend.accounts.views import InviteAcceptView, LogoutView, MeView, Organiz
 from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterView, UsageView
 from backend.assets.views import MediaAssetViewSet
 from backend.core.views import HealthView
-from backend.scheduling.planning_views import AccountSlotsView, NextSlotView
+from backend.scheduling.planning_views import AccountSlotsView, NextSlotView, PostSeriesViewSet
 from backend.scheduling.views import ScheduledPostViewSet
 from backend.social.views import (
     OAuthCallbackView,
@@ -27,6 +27,7 @@ router.register("social/accounts", SocialAccountViewSet, basename="social-accoun
 router.register("social/sandbox/publications", SandboxPublicationViewSet, basename="sandbox-publication")
 router.register("schedule", ScheduledPostViewSet, basename="schedule")
 router.register("media", MediaAssetViewSet, basename="media")
+router.register("series", PostSeriesViewSet, basename="series")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register("textile/jobs", GenerationJobViewSet, basename="generation-job")
 

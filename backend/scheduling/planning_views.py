@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import MANAGER_ROLES
-from backend.core.permissions import require_role
+from backend.core.idempotency import idempotent
+from backend.core.permissions import OrganizationRole, require_role
 from backend.social.models import SocialAccount
 
-from .planning_serializers import NextSlotOutput, NextSlotQuery, SlotsBody
+from .models import PostSeries
+from .planning_serializers import NextSlotOutput, NextSlotQuery, SeriesInput, SeriesOutput, SeriesUpdateInput, SlotsBody
+from .series import series_cancel, series_create, series_update
 from .slots import slot_next_free, slots_of, slots_set
 
 CONFLICT = OpenApiResponse(description="`{detail, code}`: `no_slots` (the account has none) or `no_free_slot`")
@@ -49,3 +53,40 @@ class NextSlotView(APIView):
         query.is_valid(raise_exception=True)
         moment = slot_next_free(social_account=query.validated_data["social_account"], after=query.validated_data.get("after"))
         return Response(NextSlotOutput({"scheduled_time": moment}).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Recurring series of the caller's organizations"),
+    retrieve=extend_schema(summary="A recurring series"),
+)
+@extend_schema(tags=["planning"])
+class PostSeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = PostSeries.objects.none()
+    serializer_class = SeriesOutput
+    permission_classes = [OrganizationRole]
+    http_method_names = ["get", "post", "patch", "delete"]
+
+    def get_queryset(self):
+        return PostSeries.objects.filter(organization__memberships__user=self.request.user).order_by("id")
+
+    @extend_schema(request=SeriesInput, responses={201: SeriesOutput}, summary="Create a recurring series; its occurrences become posts over a rolling horizon")
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        body = SeriesInput(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        series = series_create(by=request.user, **body.service_kwargs())
+        return Response(SeriesOutput(series).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SeriesUpdateInput, responses={200: SeriesOutput, 409: OpenApiResponse(description="The series is cancelled (`invalid_transition`)")},
+                   summary="Change the series: future occurrences only")
+    def partial_update(self, request, *args, **kwargs):
+        series = self.get_object()
+        body = SeriesUpdateInput(data=request.data, partial=True, series=series, context={"request": request})
+        body.is_valid(raise_exception=True)
+        series = series_update(series=series, by=request.user, **body.validated_data)
+        return Response(SeriesOutput(series).data)
+
+    @extend_schema(responses={204: None}, summary="Cancel the series: its future occurrences are cancelled, the past is kept")
+    def destroy(self, request, *args, **kwargs):
+        series_cancel(series=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

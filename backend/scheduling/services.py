@@ -44,6 +44,11 @@ def _check_content(*, social_account: SocialAccount, caption: str, hashtags: lis
     post_content_check(platform=social_account.platform, caption=caption, hashtags=hashtags, asset=asset)
 
 
+# Shared with series.py and imports.py: one place checks a post's targets and content.
+check_targets = _check_targets
+check_content = _check_content
+
+
 def _initial_status(*, user: User, organization: Organization, draft: bool) -> str:
     if draft:
         return Status.DRAFT

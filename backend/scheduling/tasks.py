@@ -5,6 +5,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .publishing import post_publish, posts_dispatch_due
+from .series import series_materialise_due
 
 DISPATCH_TASK = "scheduling.dispatch_due_posts"
 
@@ -34,3 +35,9 @@ def publish_posts(post_ids: list[int]) -> int:
             return index
         post_publish(post_id=post_id)
     return len(post_ids)
+
+
+@shared_task(name="scheduling.materialise_series", ignore_result=True)
+def materialise_series() -> int:
+    """Create the posts of recurring series' occurrences within the horizon (beat)."""
+    return series_materialise_due()
