@@ -13,6 +13,7 @@ from backend.accounts.fields import MemberOrganizationField
 from backend.accounts.serializers import validate_timezone_name
 from backend.assets.models import MediaAsset
 from backend.social.models import SocialAccount
+from backend.social.platforms.registry import all_services
 
 from .models import PublishAttempt, ScheduledPost
 
@@ -154,20 +155,55 @@ class PostUpdateInput(ScheduleTimeMixin, serializers.Serializer):
         return data
 
 
+def platform_keys() -> set[str]:
+    return {service.platform for service in all_services()}
+
+
+class VariantInput(serializers.Serializer):
+    """What differs for one account or one platform; a field left out takes the shared value."""
+
+    caption = serializers.CharField(required=False, allow_blank=True, max_length=70000, trim_whitespace=False)
+    hashtags = HashtagsField(required=False)
+    asset_id = MemberObjectField(model=MediaAsset, required=False, allow_null=True)
+    first_comment = serializers.CharField(required=False, allow_blank=True, max_length=8000, trim_whitespace=False)
+
+
 class BulkPostInput(ScheduleTimeMixin, serializers.Serializer):
     social_accounts = serializers.ListField(child=MemberObjectField(model=SocialAccount), min_length=1, max_length=20)
     caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=70000, trim_whitespace=False)
     hashtags = HashtagsField(required=False, default=list)
     asset_id = MemberObjectField(model=MediaAsset, required=False, allow_null=True, default=None)
+    first_comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=8000, trim_whitespace=False)
     scheduled_time = LocalDateTimeField()
     timezone = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    variants = serializers.DictField(
+        child=VariantInput(), required=False, default=dict,
+        help_text='Keyed by account id ("12") or platform ("instagram"): an account\'s variant wins over its platform\'s, '
+                  "which wins over the shared fields (field by field).",
+    )
 
     def validate(self, data):
+        accounts = data.get("social_accounts", [])
+        platforms = {account.platform for account in accounts}
+        ids = {str(account.pk) for account in accounts}
+        problems = {}
+        for key in data.get("variants", {}):
+            if key.isdigit():
+                if key not in ids:
+                    problems[key] = ["This account is not in `social_accounts`."]
+            elif key not in platforms:
+                problems[key] = ["No account in `social_accounts` is on this platform." if key in platform_keys() else "Not an account id or a platform."]
+        if problems:
+            raise serializers.ValidationError({"variants": problems})
         return self.resolve_scheduled_time(data)
 
     def service_kwargs(self) -> dict:
         data = dict(self.validated_data)
-        return {"asset": data.pop("asset_id"), "timezone_name": data.pop("timezone"), **data}
+        variants = {
+            key: {("asset" if name == "asset_id" else name): value for name, value in variant.items()}
+            for key, variant in data.pop("variants").items()
+        }
+        return {"asset": data.pop("asset_id"), "timezone_name": data.pop("timezone"), "variants": variants, **data}
 
 
 class PostOutput(serializers.ModelSerializer):

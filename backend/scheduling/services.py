@@ -105,15 +105,24 @@ def post_create(
 
 
 @transaction.atomic
-def post_bulk_create(*, by: User, social_accounts: list[SocialAccount], **fields) -> tuple[uuid.UUID, list[ScheduledPost]]:
-    """The same post for several accounts: all are created, or none."""
+def post_bulk_create(
+    *, by: User, social_accounts: list[SocialAccount], variants: dict[str, dict] | None = None, **fields
+) -> tuple[uuid.UUID, list[ScheduledPost]]:
+    """One post per account: all are created, or none.
+
+    `variants` maps an account id (as a string) or a platform to the fields that differ there
+    (caption, hashtags, asset, first_comment); field by field, the account's variant wins over its
+    platform's, which wins over the shared fields. Every post passes its platform's preflight.
+    """
     if len({account.pk for account in social_accounts}) != len(social_accounts):
         raise ValidationError({"social_accounts": ["Each account may appear only once."]})
+    variants = variants or {}
     group_id = uuid.uuid4()
     posts = []
     for index, account in enumerate(social_accounts):
+        own = {**fields, **variants.get(account.platform, {}), **variants.get(str(account.pk), {})}
         try:
-            posts.append(post_create(by=by, social_account=account, group_id=group_id, **fields))
+            posts.append(post_create(by=by, social_account=account, group_id=group_id, **own))
         except ValidationError as exc:
             raise ValidationError({"social_accounts": {str(index): exc.detail}}) from None
     return group_id, posts
