@@ -119,3 +119,26 @@ class SeriesOutput(serializers.ModelSerializer):
         if series.status != PostSeries.Status.ACTIVE:
             return []
         return [moment.isoformat() for moment in upcoming(series=series)]
+
+
+class ImportInput(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV, UTF-8 with or without BOM, `,` or `;` separated; header row first")
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+class ImportProblemOutput(serializers.Serializer):
+    row = serializers.IntegerField(help_text="As a spreadsheet numbers it: the header is row 1")
+    field = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportReportOutput(serializers.Serializer):
+    ok = serializers.BooleanField()
+    rows = serializers.IntegerField(help_text="Data rows read (the header not counted)")
+    problems = ImportProblemOutput(many=True)
+
+
+class ImportCreatedOutput(serializers.Serializer):
+    created = serializers.IntegerField()
+    post_ids = serializers.ListField(child=serializers.IntegerField())

@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +16,18 @@ from backend.core.permissions import OrganizationRole, require_role
 from backend.social.models import SocialAccount
 
 from .models import PostSeries
-from .planning_serializers import NextSlotOutput, NextSlotQuery, SeriesInput, SeriesOutput, SeriesUpdateInput, SlotsBody
+from .imports import ImportFileError, import_check, import_posts
+from .planning_serializers import (
+    ImportCreatedOutput,
+    ImportInput,
+    ImportReportOutput,
+    NextSlotOutput,
+    NextSlotQuery,
+    SeriesInput,
+    SeriesOutput,
+    SeriesUpdateInput,
+    SlotsBody,
+)
 from .series import series_cancel, series_create, series_update
 from .slots import slot_next_free, slots_of, slots_set
 
@@ -90,3 +103,33 @@ class PostSeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def destroy(self, request, *args, **kwargs):
         series_cancel(series=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ImportView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportInput},
+        responses={
+            200: OpenApiResponse(ImportReportOutput, description="dry run: every problem of every row"),
+            201: ImportCreatedOutput,
+            400: OpenApiResponse(ImportReportOutput, description="rows with problems (nothing created), or `{\"file\": [...]}` when the file cannot be read"),
+        },
+        tags=["planning"], summary="Import posts from a CSV file (all or nothing)",
+    )
+    @idempotent
+    def post(self, request):
+        body = ImportInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            report = import_check(by=request.user, data=body.validated_data["file"].read())
+        except ImportFileError as exc:
+            raise ValidationError({"file": [str(exc)]}) from None
+        summary = ImportReportOutput({"ok": report.ok, "rows": report.rows, "problems": report.problems}).data
+        if body.validated_data["dry_run"]:
+            return Response(summary)
+        if not report.ok:
+            return Response(summary, status=status.HTTP_400_BAD_REQUEST)
+        posts = import_posts(report=report)
+        return Response(ImportCreatedOutput({"created": len(posts), "post_ids": [post.pk for post in posts]}).data, status=status.HTTP_201_CREATED)

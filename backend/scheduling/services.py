@@ -55,8 +55,7 @@ def _initial_status(*, user: User, organization: Organization, draft: bool) -> s
     return Status.SCHEDULED if org_roles(user).get(organization.pk) in MANAGER_ROLES else Status.PENDING
 
 
-@transaction.atomic
-def post_create(
+def post_build(
     *,
     by: User,
     social_account: SocialAccount,
@@ -74,6 +73,7 @@ def post_create(
     series: PostSeries | None = None,
     occurrence_time: datetime | None = None,
 ) -> ScheduledPost:
+    """A checked, unsaved post (see `post_create`); CSV import saves many at once."""
     hashtags = hashtags or []
     organization = _check_targets(organization=organization, social_account=social_account, asset=asset)
     require_role(by, organization.pk, WRITER_ROLES, action="create posts")
@@ -100,6 +100,13 @@ def post_create(
     )
     if max_retries is not None:
         post.max_retries = max_retries
+    return post
+
+
+@transaction.atomic
+def post_create(*, by: User, social_account: SocialAccount, scheduled_time: datetime, **fields) -> ScheduledPost:
+    """Check and create one post: owners and admins schedule it, editors' posts wait for approval."""
+    post = post_build(by=by, social_account=social_account, scheduled_time=scheduled_time, **fields)
     post.save()
     return post
 
