@@ -10,7 +10,7 @@ from backend.accounts.views import InviteAcceptView, LogoutView, MeView, Organiz
 from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterView, UsageView
 from backend.assets.views import MediaAssetViewSet
 from backend.core.views import HealthView
-from backend.scheduling.planning_views import AccountSlotsView, ImportView, NextSlotView, PostSeriesViewSet
+from backend.scheduling.planning_views import AccountSlotsView, BestTimesView, ImportView, NextSlotView, PostSeriesViewSet
 from backend.scheduling.views import ScheduledPostViewSet
 from backend.social.views import (
     OAuthCallbackView,
@@ -49,6 +49,7 @@ api = [
     path("social/accounts/<int:pk>/slots/", AccountSlotsView.as_view(), name="account-slots"),
     path("schedule/next_slot/", NextSlotView.as_view(), name="next-slot"),
     path("schedule/import/", ImportView.as_view(), name="schedule-import"),
+    path("schedule/best_times/", BestTimesView.as_view(), name="best-times"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -142,3 +142,23 @@ class ImportReportOutput(serializers.Serializer):
 class ImportCreatedOutput(serializers.Serializer):
     created = serializers.IntegerField()
     post_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class BestTimesQuery(serializers.Serializer):
+    social_account = MemberObjectField(model=SocialAccount)
+    limit = serializers.IntegerField(required=False, default=5, min_value=1, max_value=168)
+
+
+class BestSlotOutput(serializers.Serializer):
+    weekday = serializers.IntegerField(help_text="Monday 0 … Sunday 6, in `timezone`")
+    hour = serializers.IntegerField(help_text="0-23, in `timezone`")
+    score = serializers.FloatField(help_text="1.0 = the account's typical post; higher is better")
+    posts = serializers.IntegerField(help_text="Posts behind this score (0 in the fallback)")
+
+
+class BestTimesOutput(serializers.Serializer):
+    social_account = serializers.IntegerField()
+    timezone = serializers.CharField()
+    based_on_posts = serializers.IntegerField()
+    fallback = serializers.BooleanField(help_text="True: too few posts with metrics; general default slots")
+    slots = BestSlotOutput(many=True)

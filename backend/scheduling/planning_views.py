@@ -16,8 +16,11 @@ from backend.core.permissions import OrganizationRole, require_role
 from backend.social.models import SocialAccount
 
 from .models import PostSeries
+from .best_times import best_times
 from .imports import ImportFileError, import_check, import_posts
 from .planning_serializers import (
+    BestTimesOutput,
+    BestTimesQuery,
     ImportCreatedOutput,
     ImportInput,
     ImportReportOutput,
@@ -133,3 +136,15 @@ class ImportView(APIView):
             return Response(summary, status=status.HTTP_400_BAD_REQUEST)
         posts = import_posts(report=report)
         return Response(ImportCreatedOutput({"created": len(posts), "post_ids": [post.pk for post in posts]}).data, status=status.HTTP_201_CREATED)
+
+
+class BestTimesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[BestTimesQuery], responses={200: BestTimesOutput}, tags=["planning"],
+                   summary="The account's best weekday/hour slots from its own engagement (or the documented fallback)")
+    def get(self, request):
+        query = BestTimesQuery(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        result = best_times(social_account=query.validated_data["social_account"], limit=query.validated_data["limit"])
+        return Response(BestTimesOutput(result).data)
