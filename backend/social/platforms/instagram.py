@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from . import requirements
-from .base import Credentials, ErrorKind, Metrics, PublicationUnknown, PublishError, PublishRequest, PublishResult, TokenSet
+from .base import CommentRequest, CommentResult, Credentials, ErrorKind, Metrics, PublicationUnknown, PublishError, PublishRequest, PublishResult, TokenSet
 from .graph import GraphError, GraphPlatformService
 from .http import expires_at
 from .registry import register
@@ -181,6 +181,17 @@ class InstagramService(GraphPlatformService):
         except PublishError:  # the post exists: a missing permalink must not fail it
             return PublishResult(external_id=media_id)
         return PublishResult(external_id=media_id, permalink=body.get("permalink", ""))
+
+    supports_first_comment = True
+
+    def publish_comment(self, request: CommentRequest) -> CommentResult:
+        """`POST /{ig-media-id}/comments?message=...`; the answer is `{"id": "<ig comment id>"}`
+        (Instagram Graph API reference, IG Media Comments:
+        developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments)."""
+        body = self.call_json(
+            "POST", f"{request.external_id}/comments", credentials=request.credentials, params={"message": request.text}, final=True,
+        )
+        return CommentResult(external_id=str(body["id"]))
 
     def publishing_quota(self, *, credentials: Credentials) -> PublishingQuota:
         body = self.call_json(

@@ -29,8 +29,8 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from . import requirements
-from .base import Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
-from .http import HttpPlatformService, expires_at
+from .base import CommentRequest, CommentResult, Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .http import HttpPlatformService, decode_json, expires_at
 from .registry import register
 from ..text import HASHTAG_RE
 
@@ -135,6 +135,25 @@ class LinkedInService(HttpPlatformService):
         if not urn:
             raise PublishError(ErrorKind.UNCONFIRMED, "LinkedIn accepted the post but named no post URN.", code="no_urn")
         return PublishResult(external_id=urn, permalink=f"https://www.linkedin.com/feed/update/{urn}/")
+
+    supports_first_comment = True
+
+    def publish_comment(self, request: CommentRequest) -> CommentResult:
+        """`POST /rest/socialActions/{post urn}/comments` with `{actor, object, message: {text}}`;
+        201 with the comment, its URN in `x-restli-id` (and `$URN`/`id` in the body)
+        (Comments API, Create a Comment: learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api)."""
+        body = {
+            "actor": self.author_urn(request.credentials),
+            "object": request.external_id,
+            "message": {"text": escape_little_text(request.text)},
+        }
+        response = self.call(
+            "POST", f"rest/socialActions/{quote(request.external_id, safe='')}/comments", credentials=request.credentials,
+            json=body, final=True,
+        )
+        answer = decode_json(response, default={})
+        urn = response.headers.get("x-restli-id") or (answer.get("$URN") or answer.get("id") if isinstance(answer, dict) else "")
+        return CommentResult(external_id=str(urn or ""))
 
     def _upload_images(self, request: PublishRequest, *, owner: str) -> list[str]:
         def upload(item: MediaItem) -> str:
