@@ -26,6 +26,7 @@ from backend.social.services import credentials_for
 from backend.social.text import compose
 from backend.social.tokens import with_fresh_credentials
 
+from .first_comments import first_comment_queue
 from .models import PublishAttempt, SchedulerHeartbeat, ScheduledPost
 from .transitions import Status, transition, transition_where
 
@@ -205,6 +206,7 @@ def _record_success(*, post_id: int, attempt: PublishAttempt, result: PublishRes
     post.posted_at = attempt.finished_at
     post.error_code = ""
     post.error_message = ""
+    first_comment_queue(post, now=attempt.finished_at)
     post.save()
     return post.status
 

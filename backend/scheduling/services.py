@@ -13,6 +13,7 @@ from backend.accounts.models import MANAGER_ROLES, WRITER_ROLES, Organization, U
 from backend.assets.models import MediaAsset
 from backend.core.permissions import org_roles, require_role
 from backend.social.models import SocialAccount
+from backend.social.platforms.registry import get_service
 
 from .models import PostSeries, ScheduledPost
 from .slots import slot_take
@@ -42,6 +43,11 @@ def _check_content(*, social_account: SocialAccount, caption: str, hashtags: lis
     from backend.social.checks import post_content_check
 
     post_content_check(platform=social_account.platform, caption=caption, hashtags=hashtags, asset=asset)
+
+
+def _check_first_comment(*, social_account: SocialAccount, first_comment: str) -> None:
+    if first_comment.strip() and not get_service(social_account.platform).supports_first_comment:
+        raise ValidationError({"first_comment": [f"{get_service(social_account.platform).name} posts cannot have a first comment."]})
 
 
 # Shared with series.py and imports.py: one place checks a post's targets and content.
@@ -77,6 +83,7 @@ def post_build(
     hashtags = hashtags or []
     organization = _check_targets(organization=organization, social_account=social_account, asset=asset)
     require_role(by, organization.pk, WRITER_ROLES, action="create posts")
+    _check_first_comment(social_account=social_account, first_comment=first_comment)
     _check_content(social_account=social_account, caption=caption, hashtags=hashtags, asset=asset)
     status = _initial_status(user=by, organization=organization, draft=draft)
     post = ScheduledPost(
@@ -152,6 +159,7 @@ def post_update(*, post: ScheduledPost, by: User, **changes) -> ScheduledPost:
         setattr(post, name, value)
     _check_targets(organization=post.organization, social_account=post.social_account, asset=post.asset)
     _check_content(social_account=post.social_account, caption=post.caption, hashtags=post.hashtags, asset=post.asset)
+    _check_first_comment(social_account=post.social_account, first_comment=post.first_comment)
     post.platform = post.social_account.platform
     if "scheduled_time" in changes:
         post.next_attempt_at = post.scheduled_time

@@ -5,6 +5,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .publishing import post_publish, posts_dispatch_due
+from .first_comments import first_comments_publish_due
 from .series import series_materialise_due
 
 DISPATCH_TASK = "scheduling.dispatch_due_posts"
@@ -41,3 +42,9 @@ def publish_posts(post_ids: list[int]) -> int:
 def materialise_series() -> int:
     """Create the posts of recurring series' occurrences within the horizon (beat)."""
     return series_materialise_due()
+
+
+@shared_task(name="scheduling.publish_first_comments", ignore_result=True)
+def publish_first_comments() -> int:
+    """Publish the first comments of posts that went out (beat)."""
+    return first_comments_publish_due()

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from backend.accounts.fields import MemberOrganizationField
 from backend.assets.serializers import MediaAssetOutput
 
-from .models import SandboxPublication, SocialAccount
+from .models import SandboxComment, SandboxPublication, SocialAccount
 from .platforms.registry import platform_choices
 
 
@@ -173,10 +173,18 @@ class PreflightOutput(serializers.Serializer):
     fixed_asset = MediaAssetOutput(required=False, allow_null=True, help_text="A rendition of the image that passes the image rules, saved in the media library.")
 
 
+class SandboxCommentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = SandboxComment
+        fields = ["external_id", "text", "created_at"]
+
+
 class SandboxPublicationOutput(serializers.ModelSerializer):
+    comments = SandboxCommentOutput(many=True, read_only=True, help_text="First comments the sandbox received on this publication")
+
     class Meta:
         model = SandboxPublication
-        fields = ["id", "post", "social_account", "caption", "media", "external_id", "published_at"]
+        fields = ["id", "post", "social_account", "caption", "media", "external_id", "published_at", "comments"]
 
 
 class OAuthStartInput(serializers.Serializer):

@@ -73,7 +73,7 @@ class SandboxPublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     ordering_fields = ["published_at"]
 
     def get_queryset(self):
-        return SandboxPublication.objects.filter(social_account__organization__memberships__user=self.request.user)
+        return SandboxPublication.objects.filter(social_account__organization__memberships__user=self.request.user).prefetch_related("comments")
 
 
 class PreflightView(APIView):
