@@ -23,6 +23,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from backend.social.platforms.base import CommentRequest, ErrorKind, PublishErro
 from backend.social.platforms.registry import get_service
 from backend.social.tokens import credentials_for, with_fresh_credentials
 
+from .events import post_event_emit
 from .models import FirstCommentStatus, ScheduledPost
 
 logger = logging.getLogger(__name__)
@@ -110,5 +112,9 @@ def _record_failure(*, post: ScheduledPost, error: PublishError, now: datetime) 
             message += f" Gave up after {attempts} attempts."
         fields.update(first_comment_status=FirstCommentStatus.FAILED, first_comment_next_at=None, first_comment_error=message)
         status = FirstCommentStatus.FAILED
-    ScheduledPost.objects.filter(pk=post.pk, first_comment_status=FirstCommentStatus.PENDING).update(**fields)
+    with transaction.atomic():
+        updated = ScheduledPost.objects.filter(pk=post.pk, first_comment_status=FirstCommentStatus.PENDING).update(**fields)
+        if updated and status == FirstCommentStatus.FAILED:  # a person should add the comment by hand
+            post.refresh_from_db()
+            post_event_emit(post=post, event="post.needs_attention")
     return status

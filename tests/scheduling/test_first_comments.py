@@ -87,3 +87,13 @@ def test_platforms_without_comments_refuse_a_first_comment_up_front(owner_client
     tiktok = SocialAccount.objects.create(organization=org, platform="tiktok", handle="silks", access_token="t")
     response = owner_client.post("/api/schedule/", {"social_account": tiktok.pk, "caption": "x", "first_comment": "hello", "scheduled_time": future()}, format="json")
     assert response.status_code == 400 and "first_comment" in response.json()
+
+
+def test_a_failed_first_comment_asks_for_attention_by_webhook(owner_client, org, sandbox):
+    from backend.accounts.models import WebhookDelivery, WebhookEndpoint
+
+    WebhookEndpoint.objects.create(organization=org, url="https://93.184.215.14/h", events=["post.needs_attention"], secret="s")
+    post_id = publish(owner_client, sandbox, first_comment="[sandbox:comment-fail-permanent]")
+    run_comments()
+    [delivery] = WebhookDelivery.objects.filter(event="post.needs_attention")
+    assert delivery.payload["data"]["id"] == post_id and delivery.payload["data"]["first_comment_status"] == "failed"
