@@ -39,7 +39,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework.utils.encoders import JSONEncoder
+from django.core.serializers.json import DjangoJSONEncoder
 
 from .models import Organization, WebhookDelivery, WebhookEndpoint
 
@@ -199,7 +199,7 @@ def webhook_update(*, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
 
 
 def _json_safe(data: Any) -> Any:
-    return json.loads(json.dumps(data, cls=JSONEncoder))
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
 def webhook_emit(*, organization_id: int, event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
