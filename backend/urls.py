@@ -9,17 +9,10 @@ from backend.accounts.webhook_views import WebhookEndpointViewSet
 from backend.accounts.views import InviteAcceptView, LogoutView, MeView, OrganizationViewSet, SignupView, TokenRefresh, TokenView
 from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterView, UsageView
 from backend.assets.views import MediaAssetViewSet
-from backend.core.views import HealthView
+from backend.scheduling.health import HealthView
 from backend.scheduling.planning_views import AccountSlotsView, BestTimesView, ImportView, NextSlotView, PostSeriesViewSet
-from backend.scheduling.views import ScheduledPostViewSet
-from backend.social.views import (
-    OAuthCallbackView,
-    OAuthStartView,
-    PlatformListView,
-    PreflightView,
-    SandboxPublicationViewSet,
-    SocialAccountViewSet,
-)
+from backend.scheduling.views import ScheduledPostViewSet, SocialAccountViewSet
+from backend.social.views import OAuthCallbackView, OAuthStartView, PlatformListView, PreflightView, SandboxPublicationViewSet
 
 router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
