@@ -47,3 +47,4 @@ class DeliveryOutput(serializers.ModelSerializer):
             "created_at", "delivered_at",
         ]
         read_only_fields = fields
+

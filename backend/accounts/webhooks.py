@@ -41,7 +41,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.core.serializers.json import DjangoJSONEncoder
 
-from .models import Organization, WebhookDelivery, WebhookEndpoint
+from .models import MANAGER_ROLES, Organization, WebhookDelivery, WebhookEndpoint
+from .permissions import require_role
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +176,8 @@ def webhook_url_check(url: str) -> str:
 
 
 @transaction.atomic
-def webhook_create(*, organization: Organization, url: str, events: list[str], description: str = "", by=None) -> WebhookEndpoint:
+def webhook_create(*, organization: Organization, url: str, events: list[str], description: str = "", by) -> WebhookEndpoint:
+    require_role(by, organization.pk, MANAGER_ROLES, action="manage webhooks")
     webhook_url_check(url)
     return WebhookEndpoint.objects.create(
         organization=organization, url=url, events=sorted(set(events)), description=description,
@@ -184,7 +186,8 @@ def webhook_create(*, organization: Organization, url: str, events: list[str], d
 
 
 @transaction.atomic
-def webhook_update(*, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
+def webhook_update(*, endpoint: WebhookEndpoint, by, **changes) -> WebhookEndpoint:
+    require_role(by, endpoint.organization_id, MANAGER_ROLES, action="manage webhooks")
     if "url" in changes:
         webhook_url_check(changes["url"])
     if "events" in changes:
@@ -228,8 +231,20 @@ def webhook_emit(*, organization_id: int, event: str, data: dict[str, Any]) -> l
     )
 
 
-def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
+def webhook_delete(*, endpoint: WebhookEndpoint, by) -> None:
+    require_role(by, endpoint.organization_id, MANAGER_ROLES, action="manage webhooks")
+    endpoint.delete()
+
+
+def webhook_deliveries(*, endpoint: WebhookEndpoint, by):
+    """The endpoint's delivery log, newest first (owners and admins)."""
+    require_role(by, endpoint.organization_id, MANAGER_ROLES, action="read webhook deliveries")
+    return endpoint.deliveries.order_by("-created_at", "-id")
+
+
+def webhook_redeliver(*, delivery: WebhookDelivery, by) -> WebhookDelivery:
     """Send a delivery again now (by hand), with a fresh retry window."""
+    require_role(by, delivery.endpoint.organization_id, MANAGER_ROLES, action="manage webhooks")
     now = timezone.now()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=Status.PENDING, next_attempt_at=now, retry_until=now + timedelta(seconds=settings.WEBHOOK_RETRY_WINDOW_SECONDS),

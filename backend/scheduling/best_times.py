@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from backend.social.models import PostMetrics
 from backend.social.models import SocialAccount
 
-from .models import PostingSchedule, ScheduledPost
+from .models import PostingSchedule, PostMetrics, ScheduledPost
 
 PRIOR_POSTS = 2
 MAX_POSTS = 1000

@@ -21,16 +21,16 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import WRITER_ROLES, User
 from backend.assets.models import MediaAsset
-from backend.core.permissions import org_roles
+from backend.accounts.permissions import org_roles
+from backend.core.exceptions import ValidationFailed
 from backend.social.models import SocialAccount
+from backend.social.text import InvalidHashtag, normalise_hashtag
 
 from . import services
 from .models import ScheduledPost
-from .serializers import normalise_hashtag
 
 COLUMNS = ("social_account", "platform", "handle", "caption", "hashtags", "scheduled_time", "timezone", "asset_id", "first_comment")
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -97,7 +97,7 @@ def _parse_time(value: str, timezone_name: str) -> datetime:
 
 
 def _messages(detail: Any) -> list[tuple[str, str, str]]:
-    """(field, code, message) triples from a ValidationError's detail."""
+    """(field, code, message) triples from `ValidationFailed.errors` (messages or (message, code) pairs)."""
     found = []
     if isinstance(detail, dict):
         for name, value in detail.items():
@@ -106,6 +106,9 @@ def _messages(detail: Any) -> list[tuple[str, str, str]]:
     elif isinstance(detail, list):
         for value in detail:
             found.extend(_messages(value))
+    elif isinstance(detail, tuple):
+        message, code = detail
+        found.append(("non_field_errors", code or "invalid", str(message)))
     else:
         found.append(("non_field_errors", getattr(detail, "code", "invalid") or "invalid", str(detail)))
     return found
@@ -184,8 +187,8 @@ def import_check(*, by: User, data: bytes) -> ImportReport:
         for tag in (t for t in HASHTAG_SPLIT.split(cells.get("hashtags", "")) if t):
             try:
                 normalised = normalise_hashtag(tag)
-            except ValidationError as exc:
-                report.add(row, "hashtags", "invalid", str(exc.detail[0]))
+            except InvalidHashtag as exc:
+                report.add(row, "hashtags", "invalid", str(exc))
             else:
                 if normalised.lower() not in {h.lower() for h in hashtags}:
                     hashtags.append(normalised)
@@ -209,15 +212,15 @@ def import_check(*, by: User, data: bytes) -> ImportReport:
                     by=by, social_account=account, scheduled_time=scheduled_time, caption=caption, hashtags=hashtags,
                     asset=asset, timezone_name=timezone_name, first_comment=first_comment,
                 ))
-            except ValidationError as exc:
-                for name, code, message in _messages(exc.detail):
+            except ValidationFailed as exc:
+                for name, code, message in _messages(exc.errors):
                     report.add(row, name, code, message)
         elif account is not None:  # report content problems too, so one pass finds them all
             try:
                 services.check_targets(organization=None, social_account=account, asset=asset)
                 services.check_content(social_account=account, caption=caption, hashtags=hashtags, asset=asset)
-            except ValidationError as exc:
-                for name, code, message in _messages(exc.detail):
+            except ValidationFailed as exc:
+                for name, code, message in _messages(exc.errors):
                     report.add(row, name, code, message)
     return report
 

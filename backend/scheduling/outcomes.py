@@ -23,6 +23,8 @@ from django.utils import timezone
 from backend.social.accounts import account_mark_needs_reconnect
 from backend.social.platforms.base import ErrorKind, PublishError, PublishResult
 
+from .events import post_outcome_events
+from .first_comments import first_comment_queue
 from .models import PublishAttempt, ScheduledPost
 from .transitions import Status, transition
 
@@ -68,6 +70,7 @@ def post_outcome_record(
     post = ScheduledPost.objects.select_for_update().get(pk=post_id)
     if claimed_at is not ANY_CLAIM and (post.status != Status.PUBLISHING or post.claimed_at != claimed_at):
         return "skipped"  # settled meanwhile (a late worker, or another beat)
+    previous = post.status
     if attempt is None:
         attempt = PublishAttempt(post=post, started_at=post.claimed_at or now)
     attempt.finished_at = now
@@ -88,9 +91,12 @@ def post_outcome_record(
         post.posted_at = now
         post.error_code = ""
         post.error_message = ""
+        first_comment_queue(post, now=now)
     else:
         _apply_error(post, error=error, now=now, token_version=token_version)
     post.save()
+    if post.status != previous:
+        post_outcome_events(post=post, error=error)  # webhook outbox rows, in this transaction
     return post.status
 
 

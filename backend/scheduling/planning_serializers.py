@@ -8,14 +8,15 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backend.accounts.fields import MemberOrganizationField
+from backend.accounts.fields import MemberObjectField, MemberOrganizationField
 from backend.accounts.serializers import validate_timezone_name
 from backend.assets.models import MediaAsset
 from backend.social.models import SocialAccount
+from backend.social.serializers import HashtagsField
 
 from .models import PostSeries
 from .series import upcoming
-from .serializers import HashtagsField, LocalDateTimeField, MemberObjectField
+from .serializers import LocalDateTimeField
 
 SLOT_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts.models import MANAGER_ROLES
+from backend.accounts.selectors import member_scope
 from backend.core.idempotency import idempotent
-from backend.core.permissions import OrganizationRole, require_role
+from backend.core.schema import error_responses
+from backend.core.exceptions import ValidationFailed
 from backend.social.models import SocialAccount
 
 from .models import PostSeries
@@ -32,37 +31,35 @@ from .planning_serializers import (
     SlotsBody,
 )
 from .series import series_cancel, series_create, series_update
+
 from .slots import slot_next_free, slots_of, slots_set
 
 CONFLICT = OpenApiResponse(description="`{detail, code}`: `no_slots` (the account has none) or `no_free_slot`")
 
 
 def _account(request, pk) -> SocialAccount:
-    return get_object_or_404(SocialAccount.objects.filter(organization__memberships__user=request.user), pk=pk)
+    return get_object_or_404(member_scope(SocialAccount.objects.all(), user=request.user), pk=pk)
 
 
 class AccountSlotsView(APIView):
-    permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: SlotsBody}, tags=["planning"], summary="The account's weekly posting slots")
+    @extend_schema(responses={200: SlotsBody, **error_responses(404)}, tags=["planning"], summary="The account's weekly posting slots")
     def get(self, request, pk: int):
         schedule = slots_of(social_account=_account(request, pk))
         return Response(SlotsBody({"timezone": schedule.timezone, "slots": schedule.slots}).data)
 
-    @extend_schema(request=SlotsBody, responses={200: SlotsBody}, tags=["planning"], summary="Replace the account's weekly posting slots (owner/admin)")
+    @extend_schema(request=SlotsBody, responses={200: SlotsBody, **error_responses(400, 403, 404)}, tags=["planning"], summary="Replace the account's weekly posting slots (owner/admin)")
     def put(self, request, pk: int):
         account = _account(request, pk)
-        require_role(request.user, account.organization_id, MANAGER_ROLES, action="manage posting slots")
         body = SlotsBody(data=request.data)
         body.is_valid(raise_exception=True)
-        schedule = slots_set(social_account=account, timezone_name=body.validated_data["timezone"], slots=body.validated_data["slots"])
+        schedule = slots_set(by=request.user, social_account=account, timezone_name=body.validated_data["timezone"], slots=body.validated_data["slots"])
         return Response(SlotsBody({"timezone": schedule.timezone, "slots": schedule.slots}).data)
 
 
 class NextSlotView(APIView):
-    permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[NextSlotQuery], responses={200: NextSlotOutput, 409: CONFLICT}, tags=["planning"],
+    @extend_schema(parameters=[NextSlotQuery], responses={200: NextSlotOutput, 409: CONFLICT, **error_responses(400)}, tags=["planning"],
                    summary="The account's first free posting slot after `after` (default now)")
     def get(self, request):
         query = NextSlotQuery(data=request.query_params, context={"request": request})
@@ -73,19 +70,18 @@ class NextSlotView(APIView):
 
 @extend_schema_view(
     list=extend_schema(summary="Recurring series of the caller's organizations"),
-    retrieve=extend_schema(summary="A recurring series"),
+    retrieve=extend_schema(summary="A recurring series", responses={200: SeriesOutput, **error_responses(404)}),
 )
 @extend_schema(tags=["planning"])
 class PostSeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = PostSeries.objects.none()
     serializer_class = SeriesOutput
-    permission_classes = [OrganizationRole]
     http_method_names = ["get", "post", "patch", "delete"]
 
     def get_queryset(self):
-        return PostSeries.objects.filter(organization__memberships__user=self.request.user).order_by("id")
+        return member_scope(PostSeries.objects.all(), user=self.request.user).order_by("id")
 
-    @extend_schema(request=SeriesInput, responses={201: SeriesOutput}, summary="Create a recurring series; its occurrences become posts over a rolling horizon")
+    @extend_schema(request=SeriesInput, responses={201: SeriesOutput, **error_responses(400, 403)}, summary="Create a recurring series; its occurrences become posts over a rolling horizon")
     @idempotent
     def create(self, request, *args, **kwargs):
         body = SeriesInput(data=request.data, context={"request": request})
@@ -93,7 +89,7 @@ class PostSeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         series = series_create(by=request.user, **body.service_kwargs())
         return Response(SeriesOutput(series).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SeriesUpdateInput, responses={200: SeriesOutput, 409: OpenApiResponse(description="The series is cancelled (`invalid_transition`)")},
+    @extend_schema(request=SeriesUpdateInput, responses={200: SeriesOutput, **error_responses(400, 403, 404, 409, _409="The series is cancelled (`invalid_transition`)")},
                    summary="Change the series: future occurrences only")
     def partial_update(self, request, *args, **kwargs):
         series = self.get_object()
@@ -102,14 +98,13 @@ class PostSeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         series = series_update(series=series, by=request.user, **body.validated_data)
         return Response(SeriesOutput(series).data)
 
-    @extend_schema(responses={204: None}, summary="Cancel the series: its future occurrences are cancelled, the past is kept")
+    @extend_schema(responses={204: None, **error_responses(403, 404)}, summary="Cancel the series: its future occurrences are cancelled, the past is kept")
     def destroy(self, request, *args, **kwargs):
         series_cancel(series=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ImportView(APIView):
-    permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser]
 
     @extend_schema(
@@ -128,7 +123,7 @@ class ImportView(APIView):
         try:
             report = import_check(by=request.user, data=body.validated_data["file"].read())
         except ImportFileError as exc:
-            raise ValidationError({"file": [str(exc)]}) from None
+            raise ValidationFailed({"file": [str(exc)]}) from None
         summary = ImportReportOutput({"ok": report.ok, "rows": report.rows, "problems": report.problems}).data
         if body.validated_data["dry_run"]:
             return Response(summary)
@@ -139,9 +134,8 @@ class ImportView(APIView):
 
 
 class BestTimesView(APIView):
-    permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[BestTimesQuery], responses={200: BestTimesOutput}, tags=["planning"],
+    @extend_schema(parameters=[BestTimesQuery], responses={200: BestTimesOutput, **error_responses(400)}, tags=["planning"],
                    summary="The account's best weekday/hour slots from its own engagement (or the documented fallback)")
     def get(self, request):
         query = BestTimesQuery(data=request.query_params, context={"request": request})

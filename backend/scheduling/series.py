@@ -27,11 +27,11 @@ from dateutil.rrule import rrule, rrulestr
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import APIException, ValidationError
 
 from backend.accounts.models import WRITER_ROLES, User
 from backend.assets.models import MediaAsset
-from backend.core.permissions import require_role
+from backend.accounts.permissions import require_role
+from backend.core.exceptions import DomainError, ValidationFailed
 from backend.social.models import SocialAccount
 
 from . import services
@@ -72,21 +72,21 @@ def rule_build(*, rule: str, dtstart: datetime, timezone_name: str) -> rrule:
         key, _, value = item.partition("=")
         parts[key.strip().upper()] = value.strip().upper()
     if parts.get("FREQ") not in ALLOWED_FREQUENCIES:
-        raise ValidationError({"rrule": [f"FREQ must be one of {', '.join(ALLOWED_FREQUENCIES)}."]})
+        raise ValidationFailed({"rrule": [f"FREQ must be one of {', '.join(ALLOWED_FREQUENCIES)}."]})
     if "COUNT" in parts and "UNTIL" in parts:
-        raise ValidationError({"rrule": ["COUNT and UNTIL cannot both be given (RFC 5545)."]})
+        raise ValidationFailed({"rrule": ["COUNT and UNTIL cannot both be given (RFC 5545)."]})
     if "DTSTART" in text.upper():
-        raise ValidationError({"rrule": ["Give the start as `dtstart`, not inside the rule."]})
+        raise ValidationFailed({"rrule": ["Give the start as `dtstart`, not inside the rule."]})
     if "COUNT" in parts and (not parts["COUNT"].isdigit() or not 1 <= int(parts["COUNT"]) <= 1000):
-        raise ValidationError({"rrule": ["COUNT must be between 1 and 1000."]})
+        raise ValidationFailed({"rrule": ["COUNT must be between 1 and 1000."]})
     zone = zoneinfo.ZoneInfo(timezone_name)
     local_start = dtstart.astimezone(zone)
     try:
         parsed = rrulestr(_localise_until(text, zone), dtstart=local_start)
     except (ValueError, TypeError, KeyError, OverflowError) as exc:
-        raise ValidationError({"rrule": [f"This is not a valid RFC 5545 RRULE: {exc}"]}) from None
+        raise ValidationFailed({"rrule": [f"This is not a valid RFC 5545 RRULE: {exc}"]}) from None
     if not isinstance(parsed, rrule):
-        raise ValidationError({"rrule": ["Give one RRULE."]})
+        raise ValidationFailed({"rrule": ["Give one RRULE."]})
     return parsed
 
 
@@ -214,7 +214,7 @@ def series_materialise(*, series: PostSeries, now: datetime | None = None) -> li
                 )
         except IntegrityError:
             continue  # another run created this occurrence first
-        except APIException as exc:  # e.g. the account was disconnected or the author left
+        except DomainError as exc:  # e.g. the account was disconnected or the author left
             logger.warning("Series %s: occurrence %s not created: %s", series.pk, moment.isoformat(), exc)
             break
     PostSeries.objects.filter(pk=series.pk).update(materialised_until=horizon)

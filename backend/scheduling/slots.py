@@ -19,6 +19,8 @@ from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 from django.db import transaction
 from django.utils import timezone
 
+from backend.accounts.models import MANAGER_ROLES, User
+from backend.accounts.permissions import require_role
 from backend.core.exceptions import Conflict
 from backend.social.models import SocialAccount
 
@@ -109,8 +111,9 @@ def slot_take(*, social_account: SocialAccount) -> tuple[datetime, str]:
 
 
 @transaction.atomic
-def slots_set(*, social_account: SocialAccount, timezone_name: str, slots: list[dict]) -> PostingSchedule:
-    """Replace the account's weekly slots (duplicates dropped, sorted by weekday and time)."""
+def slots_set(*, by: User, social_account: SocialAccount, timezone_name: str, slots: list[dict]) -> PostingSchedule:
+    """Replace the account's weekly slots (owners and admins; duplicates dropped, sorted)."""
+    require_role(by, social_account.organization_id, MANAGER_ROLES, action="manage posting slots")
     unique = sorted({(int(slot["weekday"]), str(slot["time"])) for slot in slots})
     schedule, _ = PostingSchedule.objects.select_for_update().get_or_create(
         social_account=social_account, defaults={"timezone": timezone_name}

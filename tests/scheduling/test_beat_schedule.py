@@ -11,15 +11,16 @@ from django_celery_beat.schedulers import DatabaseScheduler
 from backend.celery import app
 from backend.core import task_names
 
-# transaction=True: the scheduler closes database connections as beat does, which would end a
-# test wrapped in a transaction.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 OURS = {
     task_names.DISPATCH_DUE_POSTS,
     task_names.PURGE_IDEMPOTENCY_KEYS,
     task_names.REFRESH_EXPIRING_TOKENS,
     task_names.FETCH_DUE_METRICS,
+    task_names.DELIVER_WEBHOOKS,
+    task_names.MATERIALISE_SERIES,
+    task_names.PUBLISH_FIRST_COMMENTS,
 }
 
 

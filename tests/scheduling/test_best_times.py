@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backend.scheduling.best_times import FALLBACK_SLOTS
-from backend.scheduling.models import PostingSchedule, ScheduledPost
-from backend.social.models import PostMetrics
+from backend.scheduling.models import PostingSchedule, PostMetrics, ScheduledPost
 
 UTC = dt_timezone.utc
 KOLKATA = ZoneInfo("Asia/Kolkata")
