@@ -11,7 +11,9 @@ from django_celery_beat.schedulers import DatabaseScheduler
 from backend.celery import app
 from backend.core import task_names
 
-pytestmark = pytest.mark.django_db
+# transaction=True: the scheduler closes database connections as beat does, which would end a
+# test wrapped in a transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 OURS = {
     task_names.DISPATCH_DUE_POSTS,
