@@ -10,6 +10,7 @@ from rest_framework import serializers
 from backend.accounts.fields import MemberObjectField, MemberOrganizationField
 from backend.accounts.serializers import validate_timezone_name
 from backend.assets.models import MediaAsset
+from backend.core.serializers import FastOutput
 from backend.social.models import SocialAccount
 from backend.social.platforms.registry import all_services
 from backend.social.serializers import HashtagsField
@@ -166,7 +167,7 @@ class BulkPostInput(ScheduleTimeMixin, serializers.Serializer):
         return {"asset": data.pop("asset_id"), "timezone_name": data.pop("timezone"), "variants": variants, **data}
 
 
-class PostOutput(serializers.ModelSerializer):
+class PostOutput(FastOutput, serializers.ModelSerializer):
     asset_url = serializers.SerializerMethodField()
     asset_id = serializers.PrimaryKeyRelatedField(source="asset", read_only=True, allow_null=True)
 
