@@ -23,6 +23,7 @@ from django.utils import timezone
 from backend.social.accounts import account_mark_needs_reconnect
 from backend.social.platforms.base import ErrorKind, PublishError, PublishResult
 
+from .deliveries import deliveries_link
 from .events import post_outcome_events
 from .first_comments import first_comment_queue
 from .models import PublishAttempt, ScheduledPost
@@ -91,6 +92,7 @@ def post_outcome_record(
         post.posted_at = now
         post.error_code = ""
         post.error_message = ""
+        deliveries_link(post=post, result=result)  # a broadcast's accepted messages, for the status webhooks
         first_comment_queue(post, now=now)
     else:
         _apply_error(post, error=error, now=now, token_version=token_version)
