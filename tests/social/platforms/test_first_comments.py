@@ -68,8 +68,8 @@ def test_linkedin_comments_through_social_actions(platforms):
 
 
 def test_platform_errors_keep_their_kind(platforms):
-    # Graph error body (code 368: temporarily blocked for policies) is transient for Facebook.
-    platforms.reply("POST", "/v23.0/1_2/comments", {"error": {"message": "Temporarily blocked", "type": "OAuthException", "code": 368}}, status=400)
+    # Graph error body, code 2 ("Service temporarily unavailable", Graph API error codes): transient.
+    platforms.reply("POST", "/v23.0/1_2/comments", {"error": {"message": "Service temporarily unavailable", "type": "OAuthException", "code": 2}}, status=503)
     with pytest.raises(PublishError) as raised:
         FacebookService().publish_comment(comment("1_2"))
     assert raised.value.kind == ErrorKind.TRANSIENT
