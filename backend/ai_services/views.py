@@ -14,7 +14,7 @@ from backend.accounts.selectors import member_scope, organization_for_write
 from backend.core.idempotency import idempotent
 from backend.accounts.permissions import org_roles
 
-from .errors import api_error
+from .errors import domain_error
 from .models import GenerationJob, Operation
 from .serializers import (
     CaptionInput,
@@ -51,7 +51,7 @@ class AIEndpoint(APIView):
     throttle_scope = "ai_burst"
 
     def handle_exception(self, exc):
-        return super().handle_exception(api_error(exc) or exc)
+        return super().handle_exception(domain_error(exc) or exc)
 
 
 def _with_quota(response: Response, *, organization: Organization, operation: str) -> Response:
