@@ -42,8 +42,11 @@ Status = ScheduledPost.Status
 
 
 def first_comment_queue(post: ScheduledPost, *, now: datetime) -> None:
-    """On a post just recorded as posted (unsaved changes are saved by the caller)."""
+    """On a post just recorded as posted: its first comment (if any) becomes due now."""
     if post.first_comment.strip() and post.first_comment_status == FirstCommentStatus.NONE:
+        ScheduledPost.objects.filter(pk=post.pk, first_comment_status=FirstCommentStatus.NONE).update(
+            first_comment_status=FirstCommentStatus.PENDING, first_comment_next_at=now
+        )
         post.first_comment_status = FirstCommentStatus.PENDING
         post.first_comment_next_at = now
 

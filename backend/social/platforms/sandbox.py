@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ..models import SandboxPublication
 from . import requirements
-from .base import CommentRequest, CommentResult, Credentials, ErrorKind, Metrics, PublishError, PublishRequest, PublishResult, SocialMediaService
+from .base import CommentRequest, CommentResult, ErrorKind, Metrics, before_final_call, PublishError, PublishRequest, PublishResult, SocialMediaService, Credentials
 from .registry import register
 
 # In a first comment's text: fail the comment that way (the post itself is not affected).
@@ -40,6 +40,7 @@ class SandboxService(SocialMediaService):
         for marker, (kind, code, message) in FAILURE_MARKERS.items():
             if marker in request.text:
                 raise PublishError(kind, message, code=code, retry_after=1.0 if kind == ErrorKind.RATE_LIMITED else None)
+        before_final_call()  # the publisher's fence
         publication = SandboxPublication.objects.create(
             post=request.post_id,
             social_account_id=request.credentials.account_id,
