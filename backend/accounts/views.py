@@ -19,6 +19,7 @@ from .models import Membership, Organization
 from .serializers import (
     AcceptedInviteOutput,
     InviteInput,
+    InviteListOutput,
     InviteOutput,
     LogoutInput,
     MemberOutput,
@@ -28,6 +29,7 @@ from .serializers import (
     SignupInput,
     SignupOutput,
 )
+from .throttles import LoginAccountThrottle
 
 
 class SignupView(APIView):
@@ -46,7 +48,7 @@ class SignupView(APIView):
 
 
 class TokenView(TokenObtainPairView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle, LoginAccountThrottle]
     throttle_scope = "auth"
 
 
@@ -116,7 +118,8 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
     @extend_schema(request=MemberRoleInput, responses={200: MemberOutput, 204: None}, methods=["PATCH"])
     @extend_schema(responses={204: None}, methods=["DELETE"])
-    @action(detail=True, methods=["patch", "delete"], url_path=r"members/(?P<user_id>\d+)")
+    # At most 18 digits: a longer id fits no integer column (SQLite raised OverflowError); it is a 404.
+    @action(detail=True, methods=["patch", "delete"], url_path=r"members/(?P<user_id>\d{1,18})")
     def member(self, request, pk=None, user_id=None):
         organization = self.get_object()
         if request.method == "DELETE":
@@ -127,15 +130,27 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         membership = services.membership_update(organization=organization, by=request.user, user_id=int(user_id), **body.validated_data)
         return Response(MemberOutput(membership).data)
 
-    @extend_schema(request=InviteInput, responses={201: InviteOutput})
-    @action(detail=True, methods=["post"])
-    @idempotent
+    @extend_schema(responses=InviteListOutput(many=True))
+    @action(detail=True, methods=["get"])
     def invites(self, request, pk=None):
+        page = self.paginate_queryset(services.invite_list(organization=self.get_object(), by=request.user))
+        return self.get_paginated_response(InviteListOutput(page, many=True).data)
+
+    @extend_schema(request=InviteInput, responses={201: InviteOutput})
+    @invites.mapping.post
+    @idempotent
+    def invite_create(self, request, pk=None):
         organization = self.get_object()
         body = InviteInput(data=request.data)
         body.is_valid(raise_exception=True)
         invite = services.invite_create(organization=organization, by=request.user, **body.validated_data)
         return Response(InviteOutput(invite).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"invites/(?P<invite_id>\d{1,18})")
+    def invite(self, request, pk=None, invite_id=None):
+        services.invite_revoke(organization=self.get_object(), by=request.user, invite_id=int(invite_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class InviteAcceptView(APIView):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -13,6 +13,7 @@ from backend.accounts.models import WRITER_ROLES, Organization
 from backend.accounts.selectors import member_scope, organization_for_write
 from backend.core.idempotency import idempotent
 from backend.accounts.permissions import org_roles
+from backend.core.parsers import JSONParser
 
 from .errors import domain_error
 from .models import GenerationJob, Operation

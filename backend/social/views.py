@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from django.shortcuts import get_object_or_404
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,6 +13,7 @@ from backend.accounts.selectors import member_scope
 from backend.assets.models import MediaAsset
 from backend.core.idempotency import idempotent
 from backend.accounts.permissions import org_roles
+from backend.core.parsers import JSONParser
 
 from . import services
 from .models import SandboxPublication, SocialAccount
