@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "backend.social",
     "backend.scheduling",
     "backend.ai_services",
+    "backend.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +201,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The dashboard's languages (backend/dashboard/locale); each user picks one.
+LANGUAGES = [("en", "English"), ("hi", "Hindi"), ("ta", "Tamil")]
+LOGIN_URL = "/app/login/"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
