@@ -195,6 +195,8 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"Delivery {self.pk} ({self.event}, {self.status})"
+
+
 class RevokedTokenFamily(models.Model):
     """A refresh-token family that may no longer be refreshed (RFC 6819 section 5.2.2.3).
 

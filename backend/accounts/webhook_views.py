@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -72,6 +72,7 @@ class WebhookEndpointViewSet(
         return self.get_paginated_response(DeliveryOutput(page, many=True).data)
 
     @extend_schema(request=None, responses={202: DeliveryOutput, **error_responses(403, 404, _404="No such endpoint or delivery in your organizations")},
+                   parameters=[OpenApiParameter("delivery_id", int, OpenApiParameter.PATH, description="A delivery of this endpoint")],
                    summary="Send a delivery again now (owner/admin)")
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[0-9]+)/redeliver")
     def redeliver(self, request, pk=None, delivery_id=None):

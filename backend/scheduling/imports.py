@@ -25,7 +25,7 @@ from django.utils import timezone
 from backend.accounts.models import WRITER_ROLES, User
 from backend.assets.models import MediaAsset
 from backend.accounts.permissions import org_roles
-from backend.core.exceptions import ValidationFailed
+from backend.core.exceptions import PermissionDenied, ValidationFailed
 from backend.social.models import SocialAccount
 from backend.social.text import InvalidHashtag, normalise_hashtag
 
@@ -115,7 +115,14 @@ def _messages(detail: Any) -> list[tuple[str, str, str]]:
 
 
 def import_check(*, by: User, data: bytes) -> ImportReport:
-    """Read and check every row; `report.posts` holds what to create when `report.ok`."""
+    """Read and check every row; `report.posts` holds what to create when `report.ok`.
+
+    A caller who may create posts in none of their organizations is refused as a whole (403);
+    otherwise a row naming an account where their role does not allow it is that row's problem.
+    """
+    roles = org_roles(by)
+    if not any(role in WRITER_ROLES for role in roles.values()):
+        raise PermissionDenied("Your role does not allow creating posts in any of your organizations.")
     header, rows = read_rows(data)
     report = ImportReport(rows=len(rows))
     unknown = [name for name in header if name and name not in COLUMNS]
@@ -128,7 +135,6 @@ def import_check(*, by: User, data: bytes) -> ImportReport:
     if report.problems:
         return report
 
-    roles = org_roles(by)
     accounts = list(SocialAccount.objects.filter(organization_id__in=list(roles)).select_related("organization"))
     by_id = {str(account.pk): account for account in accounts}
     by_handle = {(account.platform, account.handle.lower().lstrip("@")): account for account in accounts}

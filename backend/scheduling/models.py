@@ -181,6 +181,8 @@ class PostSeries(models.Model):
 
     def __str__(self) -> str:
         return f"Series {self.pk} ({self.rrule})"
+
+
 class PostMetrics(models.Model):
     """One reading of a published post's engagement; the newest successful one is what the API shows.
 

@@ -34,7 +34,6 @@ from .series import series_cancel, series_create, series_update
 
 from .slots import slot_next_free, slots_of, slots_set
 
-CONFLICT = OpenApiResponse(description="`{detail, code}`: `no_slots` (the account has none) or `no_free_slot`")
 
 
 def _account(request, pk) -> SocialAccount:
@@ -59,7 +58,7 @@ class AccountSlotsView(APIView):
 
 class NextSlotView(APIView):
 
-    @extend_schema(parameters=[NextSlotQuery], responses={200: NextSlotOutput, 409: CONFLICT, **error_responses(400)}, tags=["planning"],
+    @extend_schema(parameters=[NextSlotQuery], responses={200: NextSlotOutput, **error_responses(400, 409, _409="`no_slots` (the account has none) or `no_free_slot`")}, tags=["planning"],
                    summary="The account's first free posting slot after `after` (default now)")
     def get(self, request):
         query = NextSlotQuery(data=request.query_params, context={"request": request})
@@ -113,6 +112,7 @@ class ImportView(APIView):
             200: OpenApiResponse(ImportReportOutput, description="dry run: every problem of every row"),
             201: ImportCreatedOutput,
             400: OpenApiResponse(ImportReportOutput, description="rows with problems (nothing created), or `{\"file\": [...]}` when the file cannot be read"),
+            **error_responses(403, _403="Your role allows creating posts in none of your organizations (`permission_denied`)"),
         },
         tags=["planning"], summary="Import posts from a CSV file (all or nothing)",
     )

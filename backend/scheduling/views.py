@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -10,6 +10,7 @@ from backend.accounts.filters import MemberFilterSet
 from backend.accounts.models import MANAGER_ROLES
 from backend.core.datetimes import BoundedIsoDateTimeFilter
 from backend.core.idempotency import idempotent
+from backend.core.schema import error_responses
 from backend.accounts.permissions import org_roles
 from backend.core.exceptions import PermissionDenied
 from backend.social import views as social_views
@@ -67,7 +68,9 @@ class ScheduledPostViewSet(
     def get_queryset(self):
         return posts_visible_to(self.request.user).select_related("asset")
 
-    @extend_schema(request=PostInput, responses={201: PostOutput, 409: OpenApiResponse(description="`queue: true` and the account has no (free) slot: code `no_slots` or `no_free_slot`")})
+    @extend_schema(request=PostInput, responses={201: PostOutput, **error_responses(
+        400, 403, 409, _409="`queue: true` and the account has no (free) slot: code `no_slots` or `no_free_slot`",
+    )})
     @idempotent
     def create(self, request, *args, **kwargs):
         body = PostInput(data=request.data, context={"request": request})
@@ -92,7 +95,9 @@ class ScheduledPostViewSet(
         services.post_cancel(post=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=BulkPostInput, responses={201: BulkPostOutput})
+    @extend_schema(request=BulkPostInput, responses={201: BulkPostOutput, **error_responses(
+        400, 403, _400="Invalid input, or an account's variant fails its platform's preflight (nothing is created)",
+    )})
     @action(detail=False, methods=["post"])
     @idempotent
     def bulk(self, request):

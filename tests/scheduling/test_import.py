@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from backend.accounts.models import Role
+from backend.accounts.models import Membership, Role
 from backend.scheduling.models import ScheduledPost
 from backend.social.models import SocialAccount
 from tests.conftest import make_image
@@ -128,14 +128,19 @@ def test_row_limit_and_missing_file(settings, owner_client, sandbox):
     assert owner_client.post("/api/schedule/import/", {}, format="multipart").status_code == 400
 
 
-def test_roles(org, member, client_for, sandbox):
+def test_roles(org, other_org, member, client_for, sandbox):
     text = f"social_account,caption,scheduled_time\n{sandbox.pk},Hi,{later()}+00:00\n"
     editor = client_for(member(org, Role.EDITOR))
     created = upload(editor, text)
     assert created.status_code == 201 and ScheduledPost.objects.get(pk=created.json()["post_ids"][0]).status == "pending"
-    viewer = client_for(member(org, Role.VIEWER))
-    refused = upload(viewer, text)
-    assert refused.status_code == 400 and refused.json()["problems"][0]["code"] == "permission_denied"
+    viewer = member(org, Role.VIEWER)
+    refused = upload(client_for(viewer), text)
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    # an editor elsewhere may import, but not into the organization where they only view
+    Membership.objects.create(user=viewer, organization=other_org, role=Role.EDITOR)
+    row_refused = upload(client_for(viewer), text)
+    assert row_refused.status_code == 400 and row_refused.json()["problems"][0]["code"] == "permission_denied"
+    assert ScheduledPost.objects.count() == 1
 
 
 def test_import_is_idempotent(owner_client, sandbox):
