@@ -38,7 +38,7 @@ class WebhookEndpointViewSet(
         return member_scope(WebhookEndpoint.objects.all(), user=self.request.user).order_by("id")
 
     @extend_schema(request=WebhookInput, responses={201: WebhookCreatedOutput, **error_responses(400, 403, _400="Invalid input, or a URL that is not a public http(s) address")}, summary="Register a webhook endpoint (owner/admin); the secret is shown once")
-    @idempotent
+    @idempotent(secret_fields=("secret",))
     def create(self, request, *args, **kwargs):
         body = WebhookInput(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)

@@ -2,6 +2,7 @@
 receiver that fails the first two, retries with backoff, the delivery log and redelivery."""
 from __future__ import annotations
 
+import json
 import socket
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.models import Role, WebhookDelivery, WebhookEndpoint
+from backend.core.models import IdempotencyRecord
 from backend.accounts.webhooks import (
     retry_delay,
     signature_header,
@@ -100,6 +102,9 @@ def test_create_is_idempotent(owner_client):
     again = owner_client.post("/api/webhooks/", {"url": "https://93.184.215.14/a", "events": ["post.posted"]}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
     assert WebhookEndpoint.objects.count() == 1
+    # the kept response holds the secret encrypted, like the endpoint's own column
+    stored = json.dumps(IdempotencyRecord.objects.get(key="k1").response_body)
+    assert first.json()["secret"] not in stored and again["Idempotent-Replayed"] == "true"
 
 
 # --- Outbox and delivery --------------------------------------------------------------------
