@@ -104,6 +104,7 @@ def _resolve_dtstart(data: dict) -> dict:
 
 
 class SeriesOutput(serializers.ModelSerializer):
+    hashtags = serializers.ListField(child=serializers.CharField(), read_only=True)
     asset_id = serializers.PrimaryKeyRelatedField(source="asset", read_only=True, allow_null=True)
     next_occurrences = serializers.SerializerMethodField(help_text="The next few occurrences (UTC)")
 
