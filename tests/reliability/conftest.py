@@ -45,11 +45,12 @@ class Live:
 
     def wait_ready(self, *, timeout: float = 90) -> None:
         """Beat ticked and a worker ran the tick: the whole chain is up."""
+        from backend.scheduling.heartbeats import PUBLISHER
         from backend.scheduling.models import SchedulerHeartbeat
 
         started = timezone.now()
         wait_for(
-            lambda: SchedulerHeartbeat.objects.filter(last_drained_at__gt=started).exists(),
+            lambda: SchedulerHeartbeat.objects.filter(name=PUBLISHER, last_drained_at__gt=started).exists(),
             timeout=timeout, interval=0.5, what="a beat tick run by a worker",
         )
 

@@ -138,10 +138,16 @@ class FlakyServer:
     of each post, then accepts it; it records every publication it accepted, with the time.
     `POST /prepare` (a media upload, say: not final) answers after `prepare_delay` seconds."""
 
+    def in_prepare(self) -> int:
+        """How many posts are in their `prepare` step right now (their worker is before the fence)."""
+        with self._lock:
+            return sum(1 for count in self.preparing.values() if count > 0)
+
     failures: int = 2
     prepare_delay: float = 0.0
     requests: Counter = field(default_factory=Counter)
     accepted: dict = field(default_factory=lambda: defaultdict(list))
+    preparing: Counter = field(default_factory=Counter)  # post id -> its `prepare` requests being answered now
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -182,8 +188,14 @@ class FlakyServer:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 post_id = int(body["post_id"])
                 if self.path.rstrip("/").endswith("prepare"):
-                    time.sleep(flaky.prepare_delay)
-                    self._send(200, {"prepared": post_id})
+                    with flaky._lock:
+                        flaky.preparing[post_id] += 1
+                    try:
+                        time.sleep(flaky.prepare_delay)
+                        self._send(200, {"prepared": post_id})
+                    finally:
+                        with flaky._lock:
+                            flaky.preparing[post_id] -= 1
                     return
                 with flaky._lock:
                     flaky.requests[post_id] += 1
