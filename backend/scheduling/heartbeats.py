@@ -48,24 +48,23 @@ def beat_tick_note() -> None:
 class WorkerLiveness(threading.Thread):
     """In a worker's main process: notes `WORKER` every PUBLISH_INTERVAL_SECONDS until stopped, so
     health can tell "no worker alive" from "beat not ticking" (and from "no worker consumes the
-    queue of the publishing tick"). A database that does not answer costs a warning per beat."""
+    queue of the publishing tick"). A database that does not answer costs a warning per note."""
 
     def __init__(self) -> None:
         super().__init__(name="postloom-worker-liveness", daemon=True)
         self._stopped = threading.Event()
 
     def run(self) -> None:
-        try:
-            while True:
-                try:
-                    heartbeat_note(name=WORKER)
-                except Exception:
-                    logger.warning("Could not note this worker's liveness (is the database up?)", exc_info=True)
-                    connection.close()
-                if self._stopped.wait(settings.PUBLISH_INTERVAL_SECONDS):
-                    return
-        finally:
-            connection.close()
+        while True:
+            try:
+                heartbeat_note(name=WORKER)
+            except Exception:
+                logger.warning("Could not note this worker's liveness (is the database up?)", exc_info=True)
+            finally:
+                # No connection stays open between notes: a pool child forked meanwhile inherits none.
+                connection.close()
+            if self._stopped.wait(settings.PUBLISH_INTERVAL_SECONDS):
+                return
 
     def stop(self) -> None:
         self._stopped.set()

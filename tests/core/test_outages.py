@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,18 +19,14 @@ import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from support.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 # Endpoints that never touch the database (the schema and its viewers) answer as usual.
 NO_DATABASE = {"/api/schema/", "/api/docs/", "/api/redoc/"}
 # Endpoints that refuse an unverified request before any query (a platform's webhook checks its
 # signature or verify token first) keep that 4xx.
 REFUSED_FIRST = {"/api/social/webhooks/whatsapp/"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def api_paths() -> list[str]:

@@ -13,7 +13,9 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from .harness import REPORTED, PrivatePostgres, Processes, free_port, start_redis, wait_for
+from support.processes import free_port, redis_start, wait_for
+
+from .harness import REPORTED, PrivatePostgres, Processes
 
 # Short enough for a test, in the relations the settings require (soft < hard < visibility). The
 # claim heartbeat keeps its DEFAULT settings (5 s, timed out after 30 s) unless a test says otherwise.
@@ -88,7 +90,7 @@ def live(transactional_db, tmp_path, settings):
     )
     processes = Processes(tmp_path, env)
     try:
-        start_redis(processes, "redis", port)
+        redis_start(processes, "redis", port)
         yield Live(processes=processes, redis_port=port)
     finally:
         processes.stop_all()

@@ -20,9 +20,10 @@ from django.db import connection
 
 from backend.scheduling.models import PublishAttempt, ScheduledPost
 from backend.social.models import SandboxPublication, SocialAccount
+from support.processes import redis_ping, redis_start, wait_for
 
 from .conftest import INTERVAL, elapsed
-from .harness import FlakyServer, flaky_figures, redis_ping, sandbox_figures, start_redis, wait_for
+from .harness import FlakyServer, flaky_figures, sandbox_figures
 
 pytestmark = [pytest.mark.realservices, pytest.mark.django_db(transaction=True)]
 
@@ -205,7 +206,7 @@ def test_redis_shut_down_cleanly_twice_then_sigkilled_under_a_busy_worker_loses_
         wait_for(lambda: not redis_ping(live.redis_port), timeout=10, what="redis to stop")
         faults.append(posted_count(ids))
         time.sleep(2)
-        start_redis(live.processes, f"redis-{n + 1}", live.redis_port)
+        redis_start(live.processes, f"redis-{n + 1}", live.redis_port)
         assert worker.poll() is None, "the worker died when Redis went away:\n" + live.processes.log("worker")[-3000:]
     live.wait_settled(ids, timeout=240)
     figures = sandbox_figures("c: Redis shut down cleanly x2, then SIGKILLed", ids, wall=elapsed(started), posted_at_faults=faults)
@@ -351,3 +352,37 @@ def test_a_thousand_overdue_posts_at_the_tolerance_edge_are_on_time_or_clearly_m
     assert not late_claims, f"{len(late_claims)} posts were claimed beyond the tolerance and published"
     assert all(rows[pk]["status"] == S.FAILED for pk in over_at_creation), "a post overdue beyond the tolerance was published"
     assert over_at_creation, "no post was past the tolerance: the test proved nothing"
+
+
+def test_health_tells_a_worker_on_the_publish_queue_only_from_no_worker_alive_from_beat_stopped(live, settings, monkeypatch):
+    """Real workers: one consuming only the `publish` queue is alive, yet nobody runs beat's ticks
+    (they go to the default queue); a second one on the default queue runs them; both killed, no
+    worker is alive while beat still ticks. Health says which, each time."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.scheduling import health
+
+    settings.PUBLISH_INTERVAL_SECONDS = INTERVAL  # what the processes run with
+    monkeypatch.setattr(health, "PROCESS_STARTED_AT", timezone.now() - timedelta(hours=1))  # past the start-up grace
+
+    def said() -> tuple[dict, str]:
+        report = health.health_check()
+        return report.checks, " ".join(report.problems)
+
+    live.processes.beat("beat")
+    live.processes.worker("publish-only", queues="publish")
+    wait_for(lambda: "does a worker consume the default queue" in said()[1], timeout=120, interval=0.5,
+             what="health to see a worker alive that runs no tick")
+    assert said()[0]["beat"] == "ok"
+
+    live.processes.worker("default", queues="celery")
+    wait_for(lambda: said()[0]["workers"] == "ok", timeout=120, interval=0.5, what="health to see the ticks run")
+
+    live.processes.kill("publish-only", signal.SIGKILL)
+    live.processes.kill("default", signal.SIGKILL)
+    wait_for(lambda: "No Celery worker is alive" in said()[1], timeout=30, interval=0.5, what="health to see no worker alive")
+    checks, problems = said()
+    assert (checks["beat"], checks["workers"]) == ("ok", "error"), problems
+    assert "is celery beat running" not in problems
