@@ -43,16 +43,21 @@ class FlakyServer:
     of each post, then accepts it; it records every publication it accepted, with the time.
     `POST /prepare` (a media upload, say: not final) answers after `prepare_delay` seconds."""
 
-    def in_prepare(self) -> int:
-        """How many posts are in their `prepare` step right now (their worker is before the fence)."""
+    def in_prepare(self, worker: str) -> int:
+        """How many posts `worker` (its FLAKY_WORKER) has in their `prepare` step right now: its
+        processes publishing them are before the fence."""
         with self._lock:
-            return sum(1 for count in self.preparing.values() if count > 0)
+            return sum(1 for (who, _), count in self.preparing.items() if who == worker and count > 0)
+
+    def seen(self, worker: str) -> bool:
+        with self._lock:
+            return any(who == worker for who, _ in self.preparing)
 
     failures: int = 2
     prepare_delay: float = 0.0
     requests: Counter = field(default_factory=Counter)
     accepted: dict = field(default_factory=lambda: defaultdict(list))
-    preparing: Counter = field(default_factory=Counter)  # post id -> its `prepare` requests being answered now
+    preparing: Counter = field(default_factory=Counter)  # (worker, post id) -> its `prepare` requests being answered now
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -93,14 +98,15 @@ class FlakyServer:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 post_id = int(body["post_id"])
                 if self.path.rstrip("/").endswith("prepare"):
+                    key = (body.get("worker", ""), post_id)
                     with flaky._lock:
-                        flaky.preparing[post_id] += 1
+                        flaky.preparing[key] += 1
                     try:
                         time.sleep(flaky.prepare_delay)
                         self._send(200, {"prepared": post_id})
                     finally:
                         with flaky._lock:
-                            flaky.preparing[post_id] -= 1
+                            flaky.preparing[key] -= 1
                     return
                 with flaky._lock:
                     flaky.requests[post_id] += 1

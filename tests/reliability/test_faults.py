@@ -131,12 +131,13 @@ FROZEN_SETTLE_BOUND = 30 + 5 + 30
 
 
 def test_a_whole_worker_frozen_past_the_timeout_then_resumed_publishes_nothing_twice(live, org, owner, make_posts):
-    """SIGSTOP of a whole worker while some of its children are in the platform's first step (a 1 s
-    "upload"), for longer than the heartbeat timeout; another worker takes over. On SIGCONT the
-    frozen children finish their upload, meet the fence, and stop without the final call.
+    """Two workers publish; one of them is SIGSTOPped (the whole process group) while some of its
+    children are in the platform's first step (a 1 s "upload"), for longer than the heartbeat
+    timeout; the other takes its posts over. On SIGCONT the frozen children finish their upload,
+    meet the fence, and stop without the final call.
 
-    The worker is stopped while the platform is answering at least two uploads (so those children
-    are certainly before the fence); its other children may be anywhere, e.g. inside the
+    The worker is stopped while the platform is answering at least two of ITS uploads (so those
+    children are certainly before the fence); its other children may be anywhere, e.g. inside the
     transaction recording an outcome, holding their post's row: recovery skips such a row and
     takes the post over once PostgreSQL has ended the frozen transaction (30 s by default)."""
     server = FlakyServer(failures=0, prepare_delay=1.0).start()
@@ -148,19 +149,20 @@ def test_a_whole_worker_frozen_past_the_timeout_then_resumed_publishes_nothing_t
             CELERY_TASK_SOFT_TIME_LIMIT="240", CELERY_TASK_TIME_LIMIT="300", CELERY_VISIBILITY_TIMEOUT="3600",
         )
         account = SocialAccount.objects.create(organization=org, platform="flakytest", handle="@stop", connected_by=owner)
-        live.processes.worker("worker-1")
+        for name in ("worker-1", "worker-2"):
+            live.processes.env["FLAKY_WORKER"] = name  # named in its uploads, so the platform tells them apart
+            live.processes.worker(name)
         live.processes.beat("beat")
         live.wait_ready()
 
         started = time.monotonic()
-        ids = make_posts(account, 60, start_in=2, spread=2)
-        wait_for(lambda: len(server.accepted) >= 8 and server.in_prepare() >= 2, timeout=180, interval=0.02,
-                 what="8 posts published, two or more in their upload")
+        ids = make_posts(account, 80, start_in=2, spread=2)
+        wait_for(lambda: len(server.accepted) >= 8 and server.seen("worker-2") and server.in_prepare("worker-1") >= 2,
+                 timeout=180, interval=0.02, what="8 posts published, both workers uploading, worker-1 two or more")
         frozen_group = live.processes.procs["worker-1"].pid
         os.killpg(frozen_group, signal.SIGSTOP)
         stopped = time.monotonic()
         claims = in_flight(ids)
-        live.processes.worker("worker-2")
         try:
             wait_for(lambda: settled_away(claims), timeout=FROZEN_SETTLE_BOUND + 60, interval=0.5, what="the frozen worker's claims taken over")
             settle = time.monotonic() - stopped
@@ -178,7 +180,7 @@ def test_a_whole_worker_frozen_past_the_timeout_then_resumed_publishes_nothing_t
         figures.settle = settle
     finally:
         server.stop()
-    check(figures, posts=60)
+    check(figures, posts=80)
     assert len(claims) >= 2, "nothing was in flight when the worker froze: the test proved nothing"
     assert figures.notes["fenced_out"] >= 1
     assert settle <= FROZEN_SETTLE_BOUND, f"the frozen worker's claims took {settle:.0f} s to be taken over"
