@@ -180,6 +180,13 @@ if DATABASE_URL:
     if "postgresql" in DATABASES["default"]["ENGINE"]:
         # A database host that does not answer fails a request in seconds (a JSON 503), not minutes.
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
+        # A process frozen (SIGSTOP, a paused VM) or hung inside a transaction would hold its row
+        # locks for as long as it is stopped; PostgreSQL ends such a transaction after this many
+        # seconds (0: never), so recovery can settle its post within about a heartbeat timeout.
+        DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS = env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS", 30)
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "options", f"-c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000}"
+        )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import httpx
 
-from .stack import MemorySampler, Stack, free_port, platform_start, redis_start, wait_for
+from support.processes import Processes, free_port, redis_start, wait_for
+
+from .stack import MemorySampler, platform_start
 
 BEAT_SETTINGS = {
     # Beat hands out every due post within a second (the fault tests' values); the defaults
@@ -59,7 +61,7 @@ class PublishingBench:
     def __init__(self, *, log_dir: Path, env: dict[str, str], dataset, latency: float) -> None:
         self.dataset = dataset
         self.latency = latency
-        self.stack = Stack(log_dir, env)
+        self.stack = Processes(log_dir, env)
         self.platform_url = ""
         self.run_number = 0
 
@@ -67,7 +69,7 @@ class PublishingBench:
     def __enter__(self) -> "PublishingBench":
         from django.conf import settings
 
-        broker = redis_start(self.stack, free_port())
+        broker = redis_start(self.stack, "redis", free_port())
         self.platform_url = platform_start(self.stack, free_port(), latency=self.latency)
         self.stack.env.update(
             BEAT_SETTINGS,
@@ -78,23 +80,20 @@ class PublishingBench:
             FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
             SECRET_KEY=settings.SECRET_KEY,
         )
-        self.stack.celery("beat", "beat", "--loglevel", "WARNING", "--pidfile", str(self.stack.log_dir / "beat.pid"),
-                          "--schedule", str(self.stack.log_dir / "beat-schedule"))
+        self.stack.beat("beat")
         return self
 
     def __exit__(self, *exc) -> None:
         self.stack.stop_all()
 
     def _worker(self, pool: str, concurrency: int) -> None:
+        from backend.scheduling.heartbeats import PUBLISHER
         from backend.scheduling.models import SchedulerHeartbeat
 
         started = datetime.now(dt_timezone.utc)
-        self.stack.celery(
-            "worker", "worker", "--pool", pool, "--concurrency", str(concurrency), "--loglevel", "WARNING",
-            "-n", f"bench-{pool}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        )
+        self.stack.worker("worker", pool=pool, concurrency=concurrency, options=("--without-heartbeat",))
         try:
-            wait_for(lambda: SchedulerHeartbeat.objects.filter(last_drained_at__gt=started).exists(),
+            wait_for(lambda: SchedulerHeartbeat.objects.filter(name=PUBLISHER, last_drained_at__gt=started).exists(),
                      timeout=120, interval=0.5, what="a beat tick run by the worker")
         except TimeoutError:
             raise SystemExit("worker did not start:\n" + self.stack.log_tail("worker") + "\n" + self.stack.log_tail("beat"))

@@ -135,6 +135,10 @@ def media_asset_create(
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=uploaded_by,
     )
-    asset.file.save("upload", ContentFile(data), save=False)
-    asset.save()
+    asset.file.save("upload", ContentFile(data), save=False)  # whole or not at all (core.storage)
+    try:
+        asset.save()
+    except BaseException:  # the row was not written (the database dropped, say): nor is the file kept
+        asset.file.delete(save=False)
+        raise
     return asset

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import ScheduledPost
@@ -80,11 +80,20 @@ def claim_fence(claim: Claim) -> None:
 
 def claim_take_over(*, post: ScheduledPost, now: datetime) -> Claim | None:
     """Recovery: replace the token of a claim whose heartbeat is past the timeout (fencing its worker
-    out). None if the worker renewed meanwhile, or another beat took it over first."""
+    out). None if the worker renewed meanwhile, another beat took it over first, or another
+    transaction holds the post's row.
+
+    Never waits for that row: a worker frozen inside its outcome's transaction (SIGSTOP, a paused
+    VM) holds it until it resumes or PostgreSQL ends its idle transaction
+    (DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS); waiting would stall the whole dispatch tick, tick
+    after tick, on every worker. The post is taken over on a later tick instead.
+    """
     token = uuid.uuid4()
-    updated = ScheduledPost.objects.filter(
-        pk=post.pk, status=Status.PUBLISHING, claim_token=post.claim_token, heartbeat_at=post.heartbeat_at, claimed_at=post.claimed_at
-    ).update(claim_token=token, heartbeat_at=now)
+    with transaction.atomic():
+        stale = ScheduledPost.objects.select_for_update(skip_locked=True).filter(
+            pk=post.pk, status=Status.PUBLISHING, claim_token=post.claim_token, heartbeat_at=post.heartbeat_at, claimed_at=post.claimed_at
+        )
+        updated = ScheduledPost.objects.filter(pk__in=stale.values("pk")).update(claim_token=token, heartbeat_at=now)
     return Claim(post_id=post.pk, token=token) if updated else None
 
 

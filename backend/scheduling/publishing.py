@@ -29,8 +29,8 @@ from backend.social.platforms.registry import get_service
 from backend.social.tokens import with_fresh_credentials
 
 from .limits import publish_limit_check
-from .models import PublishAttempt, SchedulerHeartbeat, ScheduledPost
-from .heartbeats import PUBLISHER
+from .models import PublishAttempt, ScheduledPost
+from .heartbeats import PUBLISHER, heartbeat_note
 from .claims import ClaimHeartbeat, ClaimLost, claim_fence, claim_take
 from .outcomes import NOT_SENT, attempt_record_claim_lost, post_outcome_record, posts_settle_missed
 from .recovery import posts_fail_missed, posts_recover_stuck
@@ -72,9 +72,7 @@ def posts_dispatch_due(*, now: datetime | None = None, limit: int | None = None)
         if ids:
             ScheduledPost.objects.filter(pk__in=ids).update(dispatched_at=now)
             _enqueue(ids)
-        SchedulerHeartbeat.objects.update_or_create(
-            name=HEARTBEAT_NAME, defaults={"last_drained_at": now, "last_processed": len(ids)}
-        )
+    heartbeat_note(name=HEARTBEAT_NAME, processed=len(ids))  # after the commit: holds no row across a freeze
     return ids
 
 
