@@ -224,6 +224,13 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 
 # Uploads: the limits a client can hit with a clear 4xx.
 MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Videos (MP4/MOV, recognised by their first bytes while they stream in) have their own limits:
+# bytes, and seconds (backend/core/videos.py). 512 MiB is X's limit; Instagram takes 300 MB, so a
+# larger Reel is refused by preflight anyway. Only the endpoints listed take videos (the others
+# keep the image limit, before and while a body is read).
+MEDIA_MAX_VIDEO_UPLOAD_BYTES = env_int("MEDIA_MAX_VIDEO_UPLOAD_BYTES", 512 * 1024 * 1024)
+MEDIA_VIDEO_UPLOAD_PATHS = ["/api/media/"]
+MEDIA_MAX_VIDEO_SECONDS = env_int("MEDIA_MAX_VIDEO_SECONDS", 1800)
 # The one decompression-bomb limit (backend/core/images.py) for uploads, preflight and posters:
 # images declaring more pixels are refused before any pixel is decoded (an RGBA canvas this size
 # is 160 MB, the most one decode may ask of a worker).
@@ -234,7 +241,9 @@ MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The first handler counts each file's bytes as they stream in and stops at MEDIA_MAX_UPLOAD_BYTES
-# (a 400 on the file field), so an oversized file is never spooled to disk whole.
+# (MEDIA_MAX_VIDEO_UPLOAD_BYTES for a file that starts like an MP4/MOV video; a 400 on the file
+# field), so an oversized file is never spooled to disk whole. Files over 5 MB go to a temporary
+# file, chunk by chunk, never to memory whole.
 FILE_UPLOAD_HANDLERS = [
     "backend.core.uploads.SizeLimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
