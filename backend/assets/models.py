@@ -45,6 +45,8 @@ class MediaAsset(models.Model):
     frame_rate = models.FloatField(null=True, blank=True, help_text="Frames per second (videos).")
     video_codec = models.CharField(max_length=32, blank=True)
     audio_codec = models.CharField(max_length=32, blank=True, help_text="Empty for a silent video.")
+    audio_channels = models.PositiveSmallIntegerField(default=0)
+    audio_sample_rate = models.PositiveIntegerField(default=0, help_text="Hz.")
     rotation = models.PositiveSmallIntegerField(default=0, help_text="Degrees clockwise the stored frames are turned when shown.")
     bitrate = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bits per second (videos).")
     thumbnail = models.FileField(upload_to=thumbnail_upload_to, max_length=255, blank=True)

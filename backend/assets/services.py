@@ -212,6 +212,8 @@ def video_asset_create(
         frame_rate=info.frame_rate,
         video_codec=info.video_codec[:32],
         audio_codec=info.audio_codec[:32],
+        audio_channels=info.audio_channels,
+        audio_sample_rate=info.audio_sample_rate,
         rotation=info.rotation,
         bitrate=info.bitrate,
         sha256=file_sha256(path),
