@@ -377,6 +377,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
+# --- Video uploads to platforms ----------------------------------------------------------------
+# TikTok FILE_UPLOAD chunks: 5-64 MB each (the last up to 128 MB), at most 1000; a video under 5 MB
+# goes whole (https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide).
+TIKTOK_UPLOAD_CHUNK_BYTES = env_int("TIKTOK_UPLOAD_CHUNK_BYTES", 10 * 1024 * 1024)
+# X media upload APPEND segments: at most 5 MB each, segment_index 0-999.
+X_MEDIA_CHUNK_BYTES = env_int("X_MEDIA_CHUNK_BYTES", 4 * 1024 * 1024)
+
 # --- Publishing ---------------------------------------------------------------------------
 # How often beat drains due posts, in seconds (see CELERY_BEAT_SCHEDULE below).
 PUBLISH_INTERVAL_SECONDS = env_int("PUBLISH_INTERVAL_SECONDS", 10)
@@ -498,6 +505,8 @@ SOCIAL_PLATFORMS = {
         "client_id": os.environ.get("TIKTOK_CLIENT_KEY", ""),
         "client_secret": os.environ.get("TIKTOK_CLIENT_SECRET", ""),
         "scopes": env_list("TIKTOK_SCOPES", ["user.info.basic", "video.publish", "video.list"]),
+        # The host of the upload_url a FILE_UPLOAD video init answers (the media transfer guide).
+        "extra_hosts": env_list("TIKTOK_UPLOAD_HOSTS", ["open-upload.tiktokapis.com"]),
     },
     "whatsapp": {
         "base_url": os.environ.get("WHATSAPP_GRAPH_BASE_URL", "https://graph.facebook.com"),

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from urllib.parse import urlsplit
 
@@ -112,6 +112,8 @@ def preflight(
     video: VideoInfo | None = None,
 ) -> PreflightResult:
     """Check a post against a platform's requirements; see the module docstring for the result."""
+    if video is not None and requirements.video is not None and requirements.video.caption_max is not None:
+        requirements = replace(requirements, caption_max=min(requirements.caption_max, requirements.video.caption_max))
     problems = _caption_problems(requirements, caption, list(hashtags))
     if video is not None:
         video_problems, video_fit = video_check(requirements, video)

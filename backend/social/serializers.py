@@ -94,6 +94,7 @@ class VideoRequirementsOutput(serializers.Serializer):
     max_audio_channels = serializers.IntegerField(allow_null=True)
     max_audio_sample_rate = serializers.IntegerField(allow_null=True)
     fit_aspect_ratio = serializers.FloatField(allow_null=True, help_text="The shape an auto-fit pads or crops to.")
+    caption_max = serializers.IntegerField(allow_null=True, help_text="A shorter caption limit for video posts (null: the platform's).")
 
 
 class PlatformOutput(serializers.Serializer):

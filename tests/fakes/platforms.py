@@ -241,6 +241,10 @@ def tiktok_error(status: int, code: str, message: str) -> Reply:
 
 
 def tiktok_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
+    if r.path == "/upload/" and r.method == "PUT":
+        return tiktok_chunk_rules(fake, r)
+    if r.path == "/v2/post/publish/status/fetch/" and r.headers.get("authorization", "").startswith("Bearer "):
+        return tiktok_video_status(fake, r)
     if not r.path.startswith("/v2/post/publish/"):
         return None
     if not r.headers.get("authorization", "").startswith("Bearer "):
@@ -253,7 +257,83 @@ def tiktok_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
             return tiktok_error(403, "unaudited_client_can_only_post_to_private_accounts", "Unaudited clients can only post to a private account")
         if privacy not in offered:
             return tiktok_error(400, "privacy_level_option_mismatch", "privacy_level is not one of the creator's privacy_level_options")
+    if r.path == "/v2/post/publish/video/init/":
+        return tiktok_video_init(fake, r)
     return None
+
+
+# https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide ("Chunk restrictions"):
+# chunks of 5-64 MB, the last one up to 128 MB; total_chunk_count = video_size // chunk_size; a
+# video under 5 MB in one chunk of its whole size; 1-1000 chunks; uploaded in order. Each PUT
+# answers 206 Partial Content, the last 201 Created; a Content-Range that is not the next chunk
+# is 416 Range Not Satisfiable. TikTok refuses a bad plan at init with `invalid_params`.
+TIKTOK_MB = 1024 * 1024
+
+
+def tiktok_chunk_plan_problem(size: int, chunk: int, count: int) -> str | None:
+    if size <= 0 or chunk <= 0 or count <= 0:
+        return "video_size, chunk_size and total_chunk_count must be positive"
+    if size < 5 * TIKTOK_MB:
+        return None if (chunk, count) == (size, 1) else "a video under 5 MB must be uploaded whole (chunk_size = video_size)"
+    if not 5 * TIKTOK_MB <= chunk <= 64 * TIKTOK_MB and not (count == 1 and chunk == size and size <= 64 * TIKTOK_MB):
+        return "chunk_size must be between 5 MB and 64 MB"
+    if count != size // chunk or count > 1000:
+        return "total_chunk_count must be video_size / chunk_size rounded down, at most 1000"
+    if size - (count - 1) * chunk > 128 * TIKTOK_MB:
+        return "the final chunk may be at most 128 MB"
+    return None
+
+
+def tiktok_video_init(fake: FakePlatform, r: Recorded) -> Reply | None:
+    source = (r.json() or {}).get("source_info") or {}
+    if source.get("source") != "FILE_UPLOAD":
+        return None  # PULL_FROM_URL: the script answers
+    size, chunk, count = (int(source.get(key) or 0) for key in ("video_size", "chunk_size", "total_chunk_count"))
+    problem = tiktok_chunk_plan_problem(size, chunk, count)
+    if problem:
+        return tiktok_error(400, "invalid_params", problem)
+    sessions = fake.state.setdefault("tiktok_uploads", {})
+    upload_id = f"up{len(sessions) + 1}"
+    publish_id = f"v_inbox_file~v2.{7300000000000000000 + len(sessions) + 1}"
+    sessions[upload_id] = {"publish_id": publish_id, "size": size, "chunk": chunk, "count": count, "received": 0, "polls_after_upload": 0}
+    return Reply(200, {"data": {"publish_id": publish_id, "upload_url": f"{fake.url}/upload/?upload_id={upload_id}&upload_token=tok-{upload_id}"},
+                       "error": {"code": "ok", "message": "", "log_id": "202612060700000000000000000000"}})
+
+
+def tiktok_chunk_rules(fake: FakePlatform, r: Recorded) -> Reply:
+    session = fake.state.get("tiktok_uploads", {}).get(r.params().get("upload_id", ""))
+    if session is None:
+        return Reply(404, b"")
+    if fake.state.get("tiktok_drop_chunk") == session["received"] // session["chunk"] and session["received"] < session["size"]:
+        fake.state.pop("tiktok_drop_chunk")
+        return Reply(drop=True)  # the connection dies with the chunk unanswered (and not kept)
+    match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+)", r.headers.get("content-range", ""))
+    if not match or r.headers.get("content-type") not in ("video/mp4", "video/quicktime", "video/webm"):
+        return Reply(400, b"")
+    first, last, total = map(int, match.groups())
+    index = session["received"] // session["chunk"]
+    expected_last = session["size"] - 1 if index == session["count"] - 1 else session["received"] + session["chunk"] - 1
+    if total != session["size"] or first != session["received"] or last != expected_last or len(r.body) != last - first + 1:
+        return Reply(416, b"")
+    session["received"] = last + 1
+    return Reply(201 if session["received"] == session["size"] else 206, b"")
+
+
+def tiktok_video_status(fake: FakePlatform, r: Recorded) -> Reply | None:
+    """Status of a FILE_UPLOAD post: PROCESSING_UPLOAD with `uploaded_bytes` until the upload is
+    complete and once more, then PUBLISH_COMPLETE (or FAILED with `fake.state["tiktok_fail_reason"]`)."""
+    publish_id = (r.json() or {}).get("publish_id")
+    session = next((s for s in fake.state.get("tiktok_uploads", {}).values() if s["publish_id"] == publish_id), None)
+    if session is None:
+        return None
+    ok = {"code": "ok", "message": "", "log_id": "202612060700000000000000000001"}
+    if session["received"] < session["size"] or session["polls_after_upload"] == 0:
+        if session["received"] == session["size"]:
+            session["polls_after_upload"] += 1
+        return Reply(200, {"data": {"status": "PROCESSING_UPLOAD", "uploaded_bytes": session["received"]}, "error": ok})
+    if fake.state.get("tiktok_fail_reason"):
+        return Reply(200, {"data": {"status": "FAILED", "fail_reason": fake.state["tiktok_fail_reason"], "uploaded_bytes": session["size"]}, "error": ok})
+    return Reply(200, {"data": {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [7440000000000000099], "uploaded_bytes": session["size"]}, "error": ok})
 
 
 def tiktok_last_privacy_options(fake: FakePlatform) -> list[str]:

@@ -92,3 +92,10 @@ def test_platform_list_shows_video_limits(owner_client):
     assert rows["twitter"]["video"]["max_seconds"] == 140
     assert rows["instagram"]["video"]["fit_aspect_ratio"] == pytest.approx(9 / 16)
     assert rows["whatsapp"]["video"] is None
+
+
+def test_a_tiktok_video_title_is_at_most_2200_units():
+    assert check(R.TIKTOK, REEL, caption="a" * 2200).ok
+    result = check(R.TIKTOK, REEL, caption="a" * 2201)
+    assert result.codes == ["caption_too_long"]
+    assert "2,200" in result.problems[0].message

@@ -36,6 +36,8 @@ class VideoRequirements:
     max_audio_channels: int | None = None
     max_audio_sample_rate: int | None = None
     fit_aspect_ratio: float | None = None
+    # A shorter caption limit for video posts than for others (TikTok: a video's title).
+    caption_max: int | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ TIKTOK_VIDEO = VideoRequirements(
     min_frame_rate=23,
     max_frame_rate=60,
     fit_aspect_ratio=9 / 16,
+    caption_max=2200,  # a video's title: 2,200 UTF-16 units (Direct Post reference, post_info.title)
 )
 # X, media best practices (https://docs.x.com/x-api/media/quickstart/best-practices): MP4 or MOV,
 # H.264 (High profile), AAC LC, mono or stereo; 0.5-140 s for standard accounts; 512 MB;
