@@ -75,6 +75,57 @@ def graph_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
         )
     if r.method == "POST" and match.group(3).endswith("/messages"):
         return whatsapp_message_rules(fake, r)
+    return instagram_reel_rules(fake, r, match.group(3))
+
+
+# Instagram Reels (https://developers.facebook.com/docs/instagram-platform/content-publishing/,
+# "Reels" and POST /{ig-user-id}/media with media_type=REELS): the container needs `video_url`
+# (Instagram downloads it, then processes it: `status_code` IN_PROGRESS until FINISHED, or ERROR);
+# media_publish of a container that is not FINISHED answers the "media not ready" error
+# 9007/2207027 (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes).
+# `fake.state["reel_processing_polls"]` says how many polls a Reel stays IN_PROGRESS (default 2);
+# `fake.state["reel_error"]` makes processing end in ERROR with that message.
+def instagram_reel_rules(fake: FakePlatform, r: Recorded, rest: str) -> Reply | None:
+    reels = fake.state.setdefault("instagram_reels", {})
+    if r.method == "POST" and rest.endswith("/media"):
+        try:
+            body = r.json()
+        except ValueError:
+            return None
+        if body.get("media_type") != "REELS":
+            return None
+        if not str(body.get("video_url", "")).startswith("https://"):
+            return graph_error(400, 100, "(#100) The parameter video_url is required and must be a public https URL.")
+        if len(str(body.get("caption", ""))) > 2200:
+            return graph_error(400, 100, "(#100) The caption is too long: at most 2200 characters.")
+        container = str(17889455560060000 + len(reels) + 1)
+        reels[container] = {"polls": 0, "body": body, "published": False}
+        return Reply(200, {"id": container})
+    node = rest.split("/", 1)[0]
+    if r.method == "GET" and node in reels and rest == node and "status_code" in r.params().get("fields", ""):
+        reel = reels[node]
+        reel["polls"] += 1
+        if reel["published"]:
+            status = "PUBLISHED"
+        elif reel["polls"] <= fake.state.get("reel_processing_polls", 2):
+            status = "IN_PROGRESS"
+        else:
+            status = "ERROR" if fake.state.get("reel_error") else "FINISHED"
+        answer = {"status_code": status, "id": node}
+        if status == "ERROR":
+            answer["status"] = f"Error: {fake.state['reel_error']}"
+        return Reply(200, answer)
+    if r.method == "POST" and rest.endswith("/media_publish"):
+        creation_id = str((r.json() or {}).get("creation_id", ""))
+        reel = reels.get(creation_id)
+        if reel is None:
+            return None
+        if reel["polls"] <= fake.state.get("reel_processing_polls", 2) or fake.state.get("reel_error"):
+            return graph_error(400, 9007, "Media ID is not available", subcode=2207027)
+        if reel["published"]:
+            return graph_error(400, 9007, "Media ID is not available", subcode=2207027)
+        reel["published"] = True
+        return None  # the script answers the new media id
     return None
 
 
