@@ -411,7 +411,80 @@ def x_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
         return None
     if not r.headers.get("authorization", "").startswith("Bearer "):
         return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+    if r.path.startswith("/2/media/upload") and r.path != "/2/media/upload" or (r.path == "/2/media/upload" and r.method == "GET"):
+        return x_media_upload_rules(fake, r)
+    if r.path == "/2/tweets" and r.method == "POST":
+        uploads = fake.state.get("x_uploads", {})
+        for media_id in ((r.json() or {}).get("media") or {}).get("media_ids", []):
+            if media_id in uploads and uploads[media_id]["state"] != "succeeded":
+                return x_problem(400, "Your media IDs are invalid.")
     return None
+
+
+# X API v2 chunked media upload (https://docs.x.com/x-api/media/quickstart/media-upload-chunked and
+# the reference of /2/media/upload/initialize, /{id}/append, /{id}/finalize and STATUS): APPEND
+# segments are at most 5 MB with segment_index 0-999; FINALIZE checks the segments add up to
+# total_bytes ("Segments do not add up to provided total file size."); a video is then processed
+# (processing_info.state pending → in_progress → succeeded | failed) and a post may use its media
+# id only once it succeeded ("Your media IDs are invalid."). `fake.state["x_processing_polls"]`:
+# STATUS polls answered in_progress (default 1); `fake.state["x_video_error"]`: fail processing.
+X_SEGMENT_MAX = 5 * 1024 * 1024
+X_UPLOAD_PATH = re.compile(r"^/2/media/upload/([0-9]+)/(append|finalize)$")
+
+
+def x_problem(status: int, detail: str) -> Reply:
+    return Reply(status, {"title": "Invalid Request", "detail": detail, "type": "https://api.twitter.com/2/problems/invalid-request", "status": status})
+
+
+def x_media_upload_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
+    uploads = fake.state.setdefault("x_uploads", {})
+    if r.path == "/2/media/upload/initialize" and r.method == "POST":
+        body = r.json() or {}
+        if body.get("media_type") not in ("video/mp4", "video/quicktime") or not 0 < int(body.get("total_bytes") or 0) <= 512 * 1024 * 1024:
+            return x_problem(400, "media_type must be a video type and total_bytes at most 512 MB.")
+        media_id = str(1880028106020515840 + len(uploads) + 1)
+        uploads[media_id] = {"total": int(body["total_bytes"]), "segments": {}, "state": "uploading", "polls": 0}
+        return Reply(200, {"data": {"id": media_id, "media_key": f"7_{media_id}", "expires_after_secs": 86399}})
+    if r.path == "/2/media/upload" and r.method == "GET":
+        upload = uploads.get(r.params().get("media_id", ""))
+        if r.params().get("command") != "STATUS" or upload is None or upload["state"] == "uploading":
+            return x_problem(400, "Invalid media_id or command.")
+        if upload["state"] in ("pending", "in_progress"):
+            upload["polls"] += 1
+            if upload["polls"] <= fake.state.get("x_processing_polls", 1):
+                upload["state"] = "in_progress"
+                return Reply(200, {"data": {"id": r.params()["media_id"], "processing_info": {"state": "in_progress", "check_after_secs": 1, "progress_percent": 40}}})
+            upload["state"] = "failed" if fake.state.get("x_video_error") else "succeeded"
+        info: dict[str, Any] = {"state": upload["state"]}
+        if upload["state"] == "failed":
+            info["error"] = {"code": 1, "name": "InvalidMedia", "message": fake.state["x_video_error"]}
+        return Reply(200, {"data": {"id": r.params()["media_id"], "processing_info": info}})
+    match = X_UPLOAD_PATH.match(r.path)
+    if not match or r.method != "POST":
+        return None
+    media_id, action = match.groups()
+    upload = uploads.get(media_id)
+    if upload is None:
+        return x_problem(400, "Invalid media_id.")
+    if action == "append":
+        parts = r.multipart()
+        index = int(parts.get("segment_index", (None, b"-1"))[1] or b"-1")
+        media = parts.get("media", (None, b""))[1]
+        if not 0 <= index <= 999 or upload["state"] != "uploading":
+            return x_problem(400, "segment_index must be between 0 and 999, before FINALIZE.")
+        if not media or len(media) > X_SEGMENT_MAX:
+            return x_problem(400, "A segment must hold 1 byte to 5 MB of media.")
+        if fake.state.get("x_drop_segment") == index:
+            fake.state.pop("x_drop_segment")
+            return Reply(drop=True)
+        upload["segments"][index] = len(media)
+        return Reply(200, {"data": {"expires_at": 1765090000}})
+    segments = upload["segments"]
+    if sorted(segments) != list(range(len(segments))) or sum(segments.values()) != upload["total"]:
+        return x_problem(400, "Segments do not add up to provided total file size.")
+    upload["state"] = "pending"
+    return Reply(200, {"data": {"id": media_id, "media_key": f"7_{media_id}", "size": upload["total"], "expires_after_secs": 86399,
+                                "processing_info": {"state": "pending", "check_after_secs": 1}}})
 
 
 ALL_RULES = [graph_rules, linkedin_rules, tiktok_rules, x_rules]
