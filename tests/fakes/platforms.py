@@ -235,6 +235,8 @@ def linkedin_version_active(version: str, today: date | None = None) -> bool:
 
 
 def linkedin_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
+    if r.path.startswith("/dms-uploads/") and r.method == "PUT":
+        return linkedin_video_part(fake, r)
     if not r.path.startswith("/rest/"):
         return None
     version = r.headers.get("linkedin-version", "")
@@ -246,7 +248,79 @@ def linkedin_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
         return Reply(401, {"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN", "message": "Invalid access token"})
     if r.method == "POST" and r.path == "/rest/posts":
         return linkedin_post_rules(fake, r)
+    if r.path == "/rest/videos" or r.path.startswith("/rest/videos/"):
+        return linkedin_video_rules(fake, r)
     return None
+
+
+# LinkedIn Videos API (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/videos-api):
+# initializeUpload declares 75 KB to 500 MB and answers one upload instruction per 4 MB part
+# (firstByte/lastByte); each part PUT answers an ETag; finalizeUpload needs every part's ETag in
+# order (else 400); the video is then PROCESSING until AVAILABLE (`fake.state["linkedin_video_polls"]`
+# polls, default 1), or PROCESSING_FAILED with `fake.state["linkedin_video_error"]`.
+LINKEDIN_PART = 4 * 1024 * 1024
+
+
+def linkedin_video_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
+    videos = fake.state.setdefault("linkedin_videos", {})
+    action = r.params().get("action")
+    if r.method == "POST" and action == "initializeUpload":
+        request = (r.json() or {}).get("initializeUploadRequest") or {}
+        size = int(request.get("fileSizeBytes") or 0)
+        if not 75 * 1024 <= size <= 500 * 1024 * 1024 or not str(request.get("owner", "")).startswith("urn:li:"):
+            return Reply(400, {"status": 400, "message": "fileSizeBytes must be between 75 KB and 500 MB, with an owner URN"})
+        key = f"C5F10AQ{len(videos) + 1:08d}"
+        urn = f"urn:li:video:{key}"
+        parts = [(first, min(first + LINKEDIN_PART, size) - 1) for first in range(0, size, LINKEDIN_PART)]
+        videos[urn] = {"parts": parts, "etags": {}, "finalized": False, "polls": 0, "key": key}
+        return Reply(200, {"value": {
+            "uploadUrlsExpireAt": 1765090000000, "video": urn, "uploadToken": "",
+            "uploadInstructions": [{"uploadUrl": f"{fake.url}/dms-uploads/{key}/part{index}", "firstByte": a, "lastByte": b} for index, (a, b) in enumerate(parts)],
+        }})
+    if r.method == "POST" and action == "finalizeUpload":
+        request = (r.json() or {}).get("finalizeUploadRequest") or {}
+        video = videos.get(str(request.get("video", "")))
+        if video is None:
+            return Reply(404, {"status": 404, "message": "No such video"})
+        expected = [video["etags"].get(index) for index in range(len(video["parts"]))]
+        if None in expected or list(request.get("uploadedPartIds") or []) != expected:
+            return Reply(400, {"status": 400, "message": "uploadedPartIds must list the ETag of every uploaded part, in order"})
+        video["finalized"] = True
+        return Reply(200, b"")
+    if r.method == "GET" and r.path.startswith("/rest/videos/"):
+        video = videos.get(unquote(r.path[len("/rest/videos/"):]))
+        if video is None:
+            return Reply(404, {"status": 404, "message": "No such video"})
+        if not video["finalized"]:
+            status = "WAITING_UPLOAD"
+        else:
+            video["polls"] += 1
+            if video["polls"] <= fake.state.get("linkedin_video_polls", 1):
+                status = "PROCESSING"
+            else:
+                status = "PROCESSING_FAILED" if fake.state.get("linkedin_video_error") else "AVAILABLE"
+        body = {"id": unquote(r.path[len("/rest/videos/"):]), "status": status}
+        if status == "PROCESSING_FAILED":
+            body["processingFailureReason"] = fake.state["linkedin_video_error"]
+        return Reply(200, body)
+    return None
+
+
+def linkedin_video_part(fake: FakePlatform, r: Recorded) -> Reply | None:
+    _, _, key, part = (r.path.split("/", 3) + ["", "", "", ""])[:4]
+    video = next((v for v in fake.state.get("linkedin_videos", {}).values() if v["key"] == key), None)
+    if video is None or not re.fullmatch(r"part[0-9]+", part):
+        return None  # not a video part (image uploads are scripted)
+    index = int(part[4:])
+    first, last = video["parts"][index]
+    if len(r.body) != last - first + 1:
+        return Reply(400, {"status": 400, "message": "The part's length does not match its byte range"})
+    if fake.state.get("linkedin_drop_part") == index:
+        fake.state.pop("linkedin_drop_part")
+        return Reply(drop=True)
+    etag = f"/ambry-video/signedId/{key}-{index}"
+    video["etags"][index] = etag
+    return Reply(200, b"", headers={"ETag": etag})
 
 
 def linkedin_post_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
@@ -262,6 +336,11 @@ def linkedin_post_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
         return Reply(422, {"status": 422, "message": f"ERROR :: /author :: \"{body['author']}\" is not a valid author URN\n"})
     content = body.get("content") or {}
     urns = [content["media"]["id"]] if "media" in content else [image["id"] for image in (content.get("multiImage") or {}).get("images", [])]
+    for urn in [u for u in urns if u.startswith("urn:li:video:")]:
+        video = fake.state.get("linkedin_videos", {}).get(urn)
+        if video is None or not video["finalized"] or video["polls"] <= fake.state.get("linkedin_video_polls", 1):
+            return Reply(400, {"status": 400, "message": f"Video {urn} is not ready to be used: wait until it is AVAILABLE"})
+    urns = [u for u in urns if not u.startswith("urn:li:video:")]
     for urn in urns:
         status = linkedin_last_image_status(fake, urn)
         if status not in ("AVAILABLE", "UNREADABLE"):

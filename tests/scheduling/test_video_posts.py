@@ -72,3 +72,40 @@ def test_a_video_too_short_for_reels_is_refused_at_scheduling(owner_client, org,
 
     assert response.status_code == 400
     assert "at least 3 seconds" in str(response.data["asset_id"])
+
+
+def test_a_tiktok_video_post_resumes_its_upload_on_the_next_attempt(org, owner, make_post, platforms, clip, tmp_path, settings):
+    """Through the publisher: the checkpoint is the post's publish_state, so the retry after a
+    dropped chunk continues the same upload session and TikTok gets one post."""
+    import shutil
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.assets.services import video_asset_create
+    from backend.scheduling.publishing import post_publish
+    from tests.social.platforms.test_tiktok import CREATOR
+    from tests.videos import padded
+
+    settings.TIKTOK_UPLOAD_CHUNK_BYTES = 5 * 1024 * 1024
+    path = tmp_path / "reel.mp4"
+    shutil.copy(clip(), path)
+    asset = video_asset_create(organization=org, path=str(padded(path, total_bytes=12 * 1024 * 1024)), uploaded_by=owner)
+    account = SocialAccount.objects.create(
+        organization=org, platform="tiktok", handle="silkhouse", external_id="open-id-1", access_token="act.tiktok-token", connected_by=owner
+    )
+    post = make_post(account=account, asset=asset, caption="Drape #saree", due_in=timedelta(seconds=-1))
+    platforms.reply("POST", "/v2/post/publish/creator_info/query/", CREATOR)
+    platforms.state["tiktok_drop_chunk"] = 1
+
+    assert post_publish(post_id=post.pk) == ScheduledPost.Status.SCHEDULED  # transient: retried later
+    post.refresh_from_db()
+    assert post.publish_state["uploaded_chunks"] == 1
+    ScheduledPost.objects.filter(pk=post.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+    assert post_publish(post_id=post.pk) == ScheduledPost.Status.POSTED
+    post.refresh_from_db()
+    assert post.external_post_id == "7440000000000000099"
+    assert len(platforms.calls("POST", "/v2/post/publish/video/init/")) == 1
+    with open(asset.file.path, "rb") as fh:
+        assert b"".join(p.body for p in platforms.calls("PUT", "/upload/") if not p.reply.drop) == fh.read()

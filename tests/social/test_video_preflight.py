@@ -59,10 +59,17 @@ def test_x_refuses_a_shape_outside_1_3_to_3_1():
     assert result.video_fit == "fit"
 
 
-@pytest.mark.parametrize("platform", [R.WHATSAPP, R.FACEBOOK, R.LINKEDIN])
+@pytest.mark.parametrize("platform", [R.WHATSAPP, R.FACEBOOK])
 def test_platforms_without_a_video_flow_refuse_videos(platform):
     result = check(platform, REEL)
     assert result.codes == ["video_not_supported"]
+    assert result.video_fit == ""
+
+
+def test_linkedin_takes_mp4_from_3_seconds():
+    assert check(R.LINKEDIN, REEL).ok
+    result = check(R.LINKEDIN, replace(REEL, format="MOV", duration=2.0))
+    assert result.codes == ["unsupported_container", "video_too_short"]
     assert result.video_fit == ""
 
 

@@ -215,7 +215,7 @@ LINKEDIN = Requirements(
     image_formats=("JPEG", "PNG", "GIF"),
     max_pixels=36_152_319,  # "< 36,152,320 pixels"
     media_max=9,
-    # video=LINKEDIN_VIDEO once the adapter uploads videos (initializeUpload / parts / finalizeUpload).
+    video=LINKEDIN_VIDEO,
 )
 TWITTER = Requirements(
     name="X",
