@@ -315,7 +315,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"VideoFitStatusEnum": "backend.social.models.VideoFitJob.Status"},
 }
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
@@ -381,6 +381,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # TikTok FILE_UPLOAD chunks: 5-64 MB each (the last up to 128 MB), at most 1000; a video under 5 MB
 # goes whole (https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide).
 TIKTOK_UPLOAD_CHUNK_BYTES = env_int("TIKTOK_UPLOAD_CHUNK_BYTES", 10 * 1024 * 1024)
+# Auto-fit jobs (re-encoding a video for a platform) may run this long (hard limit; soft 30 s
+# before). Keep it under CELERY_VISIBILITY_TIMEOUT.
+VIDEO_FIT_TIME_LIMIT_SECONDS = env_int("VIDEO_FIT_TIME_LIMIT_SECONDS", 1800)
 # X media upload APPEND segments: at most 5 MB each, segment_index 0-999.
 X_MEDIA_CHUNK_BYTES = env_int("X_MEDIA_CHUNK_BYTES", 4 * 1024 * 1024)
 

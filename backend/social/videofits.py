@@ -5,7 +5,7 @@
 compare-and-swap, re-encodes (backend/social/videofit.py) while recording its progress, and adds
 the rendition to the organization's media library (source `fitted`), which is then probed like
 any upload. A worker that died mid-job leaves it `running`: it is taken again by a redelivered
-message once CELERY_TASK_TIME_LIMIT has passed since it started.
+message once VIDEO_FIT_TIME_LIMIT_SECONDS (the task's time limit) has passed since it started.
 """
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def video_fit_request(*, asset: MediaAsset, platform: str, mode: str, trim: bool
 def video_fit_claim(*, job_id: int) -> bool:
     """Take a queued job (or one whose worker died: running for longer than the task time limit)."""
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    stale = now - timedelta(seconds=settings.VIDEO_FIT_TIME_LIMIT_SECONDS)
     queued = VideoFitJob.objects.filter(pk=job_id, status=VideoFitJob.Status.QUEUED)
     abandoned = VideoFitJob.objects.filter(pk=job_id, status=VideoFitJob.Status.RUNNING, started_at__lt=stale)
     update = {"status": VideoFitJob.Status.RUNNING, "started_at": now, "progress": 0.0}

@@ -22,7 +22,7 @@ from backend.accounts.services import invite_create
 from backend.ai_services.models import GenerationJob
 from backend.assets.models import MediaAsset
 from backend.scheduling.models import ScheduledPost
-from backend.social.models import SandboxPublication, SocialAccount
+from backend.social.models import SandboxPublication, SocialAccount, VideoFitJob
 from tests.conftest import make_image
 
 MARKER = "zqmarkerA"
@@ -77,7 +77,15 @@ def build_world() -> World:
     publication = SandboxPublication.objects.create(post=posts["posted"].pk, social_account=account, caption=f"{MARKER} published")
     job = GenerationJob.objects.create(organization=org, user=users["owner"], input={"title": MARKER})
     invite = invite_create(organization=org, by=users["owner"], email="invitee@example.com", role=Role.EDITOR)
-    return World(org, org_b, users, account, spare, asset, posts, publication, job, target, invite.token, {"invite": invite})
+    # A 4:1 video as the library records it (X takes 1:3 to 3:1, so it can be fitted for X).
+    video = MediaAsset.objects.create(
+        organization=org, kind=MediaAsset.Kind.VIDEO, file=ContentFile(b"\0\0\0\x08free", name=f"{MARKER}.mp4"),
+        original_name=f"{MARKER}.mp4", format="MP4", content_type="video/mp4", width=1200, height=300, size=8, sha256="0" * 64,
+        duration=2.0, frame_rate=24.0, video_codec="h264", audio_codec="aac", bitrate=1000, uploaded_by=users["owner"],
+    )
+    fit = VideoFitJob.objects.create(organization=org, source=video, platform="twitter", requested_by=users["owner"])
+    return World(org, org_b, users, account, spare, asset, posts, publication, job, target, invite.token,
+                 {"invite": invite, "video": video, "video_fit": fit})
 
 
 def client_as(user: User | None) -> APIClient:
@@ -113,6 +121,8 @@ def path_id(template: str, w: World) -> dict[str, Any]:
         return {"id": w.spare_account.pk}
     if template.startswith("/api/social/sandbox/publications/"):
         return {"id": w.publication.pk}
+    if template.startswith("/api/social/video_fits/"):
+        return {"id": w.extra["video_fit"].pk}
     if template.startswith("/api/textile/jobs/"):
         return {"id": w.job.pk}
     if template.startswith("/api/invites/"):
@@ -146,6 +156,7 @@ BODIES: dict[tuple[str, str], Callable[[World, User], Any]] = {
     ("POST", "/api/social/accounts/"): lambda w, u: {"organization": w.org.pk, "platform": "sandbox", "handle": "@new"},
     ("POST", "/api/social/oauth/{platform}/start/"): lambda w, u: {"organization": w.org.pk, "redirect_uri": "https://app.example.com/cb"},
     ("POST", "/api/social/preflight/"): lambda w, u: {"platform": "sandbox", "caption": "hi", "asset_id": w.asset.pk},
+    ("POST", "/api/social/video_fits/"): lambda w, u: {"asset_id": w.extra["video"].pk, "platform": "twitter"},
     ("POST", "/api/textile/caption/"): lambda w, u: {"organization": w.org.pk, "product_name": "Silk saree", "price": "2500", "variants": 1},
     ("POST", "/api/textile/poster/"): lambda w, u: {"asset_id": w.asset.pk, "title": "Silk", "price": "2000", "original_price": "2500"},
 }

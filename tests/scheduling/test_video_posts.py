@@ -88,6 +88,7 @@ def test_a_tiktok_video_post_resumes_its_upload_on_the_next_attempt(org, owner, 
     from tests.videos import padded
 
     settings.TIKTOK_UPLOAD_CHUNK_BYTES = 5 * 1024 * 1024
+    settings.SOCIAL_HTTP_TIMEOUT_SECONDS = 10.0  # megabytes go through the fake (see test_tiktok_video.py)
     path = tmp_path / "reel.mp4"
     shutil.copy(clip(), path)
     asset = video_asset_create(organization=org, path=str(padded(path, total_bytes=12 * 1024 * 1024)), uploaded_by=owner)

@@ -17,6 +17,13 @@ from .test_tiktok import CREATOR
 MB = 1024 * 1024
 
 
+@pytest.fixture(autouse=True)
+def _upload_timeout(platforms, settings):
+    """Megabytes go through these fakes: the tiny timeout of the platform tests (0.5 s, made for the
+    timeout tests) would fail an upload on a loaded machine; a real client gives uploads longer."""
+    settings.SOCIAL_HTTP_TIMEOUT_SECONDS = 10.0
+
+
 def video_item(path, *, duration=2.0) -> MediaItem:
     return MediaItem(
         url="https://cdn.postloom.test/media/reel.mp4", path=str(path), content_type="video/mp4",

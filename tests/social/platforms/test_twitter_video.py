@@ -13,6 +13,13 @@ from tests.videos import padded
 from .conftest import make_request
 
 MB = 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def _upload_timeout(platforms, settings):
+    """Megabytes go through these fakes: the tiny timeout of the platform tests (0.5 s, made for the
+    timeout tests) would fail an upload on a loaded machine; a real client gives uploads longer."""
+    settings.SOCIAL_HTTP_TIMEOUT_SECONDS = 10.0
 TWEET = {"data": {"id": "1863000000000000077", "text": "Drape"}}
 
 
@@ -23,20 +30,20 @@ def video_item(path) -> MediaItem:
 
 @pytest.fixture
 def big_clip(clip, tmp_path):
-    """The clip grown to 11 MB: three segments of at most 5 MB (5, 5, 1)."""
+    """The clip grown to 2.5 MB: with 1 MB segments, three (1, 1, 0.5)."""
     path = tmp_path / "big.mp4"
     shutil.copy(clip(), path)
-    return padded(path, total_bytes=11 * MB)
+    return padded(path, total_bytes=5 * MB // 2)
 
 
 def test_a_video_is_uploaded_in_segments_processed_then_posted(platforms, big_clip, state_log, settings):
-    settings.X_MEDIA_CHUNK_BYTES = 5 * MB
+    settings.X_MEDIA_CHUNK_BYTES = 1 * MB
     platforms.reply("POST", "/2/tweets", TWEET, status=201)
 
     result = TwitterService().publish(make_request(text="Drape", media=[video_item(big_clip)], save_state=state_log))
 
     init = platforms.calls("POST", "/2/media/upload/initialize")[0]
-    assert init.json() == {"media_type": "video/mp4", "total_bytes": 11 * MB, "media_category": "tweet_video"}
+    assert init.json() == {"media_type": "video/mp4", "total_bytes": 5 * MB // 2, "media_category": "tweet_video"}
     media_id = init.reply.body["data"]["id"]
     appends = platforms.calls("POST", f"/2/media/upload/{media_id}/append")
     parts = [a.multipart() for a in appends]
@@ -53,7 +60,7 @@ def test_a_video_is_uploaded_in_segments_processed_then_posted(platforms, big_cl
 
 
 def test_a_crash_mid_upload_resumes_at_the_next_segment(platforms, big_clip, state_log, settings):
-    settings.X_MEDIA_CHUNK_BYTES = 5 * MB
+    settings.X_MEDIA_CHUNK_BYTES = 1 * MB
     platforms.reply("POST", "/2/tweets", TWEET, status=201)
     platforms.state["x_drop_segment"] = 2
 
