@@ -118,8 +118,8 @@ def preflight(
     if video is not None:
         video_problems, video_fit = video_check(requirements, video)
         problems.extend(video_problems)
-        if requirements.video is not None:
-            problems.extend(_media_url_problems(requirements))
+        if requirements.video is not None and requirements.video.fetched_by_platform:
+            problems.extend(_media_url_problems(requirements, what="video"))
         return PreflightResult(ok=not problems, problems=problems, video_fit=video_fit)
     image_problems: list[Problem] = []
     fixable = False
@@ -166,14 +166,14 @@ def is_public_https(url: str) -> bool:
         return "." in host  # a name: public unless it is a single label (an intranet name)
 
 
-def _media_url_problems(req: Requirements) -> list[Problem]:
+def _media_url_problems(req: Requirements, *, what: str = "image") -> list[Problem]:
     if not req.media_fetched_by_platform or not settings.MEDIA_URL_CHECK or is_public_https(settings.PUBLIC_BASE_URL):
         return []
     return [Problem(
         "media_url_not_public",
-        f"{_label(req)} downloads the image from {settings.PUBLIC_BASE_URL}, which it cannot reach: "
+        f"{_label(req)} downloads the {what} from {settings.PUBLIC_BASE_URL}, which it cannot reach: "
         "set PUBLIC_BASE_URL to this server's public https address (MEDIA_URL_CHECK=false turns this check off).",
-        "image",
+        what,
     )]
 
 

@@ -95,6 +95,7 @@ class VideoRequirementsOutput(serializers.Serializer):
     max_audio_sample_rate = serializers.IntegerField(allow_null=True)
     fit_aspect_ratio = serializers.FloatField(allow_null=True, help_text="The shape an auto-fit pads or crops to.")
     caption_max = serializers.IntegerField(allow_null=True, help_text="A shorter caption limit for video posts (null: the platform's).")
+    fetched_by_platform = serializers.BooleanField(help_text="The platform downloads the video from its public URL (PUBLIC_BASE_URL must be public https).")
 
 
 class PlatformOutput(serializers.Serializer):

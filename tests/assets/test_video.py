@@ -109,3 +109,12 @@ def test_library_filters_by_kind(owner_client, clip):
     assert [row["kind"] for row in videos["results"]] == ["video"]
     image = owner_client.get("/api/media/?kind=image").data["results"][0]
     assert (image["duration"], image["thumbnail_url"], image["codec"]) == (None, None, "")
+
+
+def test_a_poster_is_not_drawn_from_a_video(owner_client, clip):
+    video = upload(owner_client, clip().read_bytes()).data
+
+    response = owner_client.post("/api/textile/poster/", {"asset_id": video["id"], "title": "Silk"}, format="json")
+
+    assert response.status_code == 400
+    assert "video" in str(response.data["asset_id"])

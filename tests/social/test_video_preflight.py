@@ -106,3 +106,14 @@ def test_a_tiktok_video_title_is_at_most_2200_units():
     result = check(R.TIKTOK, REEL, caption="a" * 2201)
     assert result.codes == ["caption_too_long"]
     assert "2,200" in result.problems[0].message
+
+
+def test_only_a_platform_that_downloads_the_video_needs_a_public_media_url(settings):
+    settings.MEDIA_URL_CHECK = True
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+    reels = check(R.INSTAGRAM, REEL)
+    assert reels.codes == ["media_url_not_public"]
+    assert "downloads the video" in reels.problems[0].message
+    assert check(R.TIKTOK, REEL).ok  # FILE_UPLOAD: TikTok receives the bytes
+    assert check(R.TWITTER, replace(REEL, width=720, height=1280)).ok

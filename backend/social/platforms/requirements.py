@@ -38,6 +38,9 @@ class VideoRequirements:
     fit_aspect_ratio: float | None = None
     # A shorter caption limit for video posts than for others (TikTok: a video's title).
     caption_max: int | None = None
+    # The platform downloads the video from its URL (Instagram's video_url), so PUBLIC_BASE_URL
+    # must be public https; the others receive the bytes.
+    fetched_by_platform: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ INSTAGRAM_REELS = VideoRequirements(
     max_audio_channels=2,
     max_audio_sample_rate=48000,
     fit_aspect_ratio=9 / 16,
+    fetched_by_platform=True,
 )
 # TikTok, "Video restrictions" of the media transfer guide
 # (https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide#video_restrictions):
