@@ -191,7 +191,7 @@ def _transcode(av, source: str, destination: str, info: VideoInfo, plan: FitPlan
         samples_out = 0
         reported = 0.0
 
-        def drain(flush: bool = False) -> None:
+        def drain() -> None:
             nonlocal frames_out
             while True:
                 try:
@@ -228,7 +228,7 @@ def _transcode(av, source: str, destination: str, info: VideoInfo, plan: FitPlan
                 elif audio is not None:
                     write_audio(frame)
         graph.push(None)
-        drain(flush=True)
+        drain()
         out.mux(video.encode())
         if audio is not None:
             write_audio(None)

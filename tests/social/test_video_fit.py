@@ -101,3 +101,21 @@ def test_a_redelivered_message_does_not_fit_twice(owner_client, clip, django_cap
 
     assert video_fit_run(job_id=job_id) is None
     assert VideoFitJob.objects.get(pk=job_id).status == "succeeded"
+
+
+def test_the_re_encode_reports_progress_and_clamps_the_frame_rate(clip, tmp_path):
+    """TikTok takes 23-60 FPS: a 15 FPS clip comes out at 23, its length kept, progress rising to 1."""
+    from backend.core.videos import video_probe
+    from backend.social.platforms.requirements import TIKTOK_VIDEO
+    from backend.social.videofit import fit_plan, video_fit
+
+    source = clip(size=(360, 640), fps=15)
+    info = video_probe(str(source), poster=False)
+    marks: list[float] = []
+
+    video_fit(source=str(source), destination=str(tmp_path / "out.mp4"), info=info, plan=fit_plan(TIKTOK_VIDEO, info), progress=marks.append)
+
+    out = video_probe(str(tmp_path / "out.mp4"), poster=False)
+    assert (out.width, out.height, out.frame_rate, out.video_codec, out.audio_codec) == (360, 640, 23.0, "h264", "aac")
+    assert out.duration == pytest.approx(2.0, abs=0.1)
+    assert marks == sorted(marks) and marks[-1] == 1.0 and len(marks) > 5
