@@ -90,7 +90,7 @@ class PageNumberPagination(BasePageNumberPagination):
         raw = request.query_params.get(self.page_query_param, "1")
         needed = int(raw) * page_size if raw.isdigit() and len(raw) < 10 and page_size else 0
         self.django_paginator_class = partial(CappedCountPaginator, cap=settings.PAGE_COUNT_CAP, needed=needed)
-        return super().paginate_queryset(queryset, request, view)
+        return super().paginate_queryset(total_order(queryset), request, view)
 
     def get_paginated_response(self, data):
         if self.cursor_mode:
@@ -211,6 +211,16 @@ def keyset_ordering(queryset: QuerySet) -> list[str]:
         if name == pk:
             break
     return terms
+
+
+def total_order(queryset: QuerySet) -> QuerySet:
+    """Page numbers over the cursor's total order (ties broken by the model's ordering and the pk,
+    in the direction of the last term), so pages never overlap or skip a row, and a deep page's
+    ids select the rows an OFFSET would. An ordering no cursor can follow is kept as it is."""
+    try:
+        return queryset.order_by(*keyset_ordering(queryset))
+    except ValidationError:
+        return queryset
 
 
 def keyset_after(order: list[str], values: list[Any]) -> Q:
