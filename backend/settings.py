@@ -62,7 +62,21 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `bin/run` serves the API (HOST, PORT); PUBLIC_BASE_URL defaults to that address, so the
+# media URLs and OAuth redirects Postloom hands out point at the server actually running.
+HOST = os.environ.get("HOST", "").strip() or "127.0.0.1"
+PORT = env_int("PORT", 8000)
+
+
+def _served_address(host: str, port: int) -> str:
+    if host in {"0.0.0.0", "::", "[::]"}:  # listening on every interface: the loopback answers too
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL", "").strip() or _served_address(HOST, PORT)).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -70,11 +84,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # WhiteNoise serves /static/ under `runserver` as it does under gunicorn (before staticfiles).
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "backend.core",
     "backend.accounts",
@@ -86,6 +103,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.core.middleware.RejectNullBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,8 +160,20 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Static files (the admin's CSS, Swagger UI and ReDoc) are served by WhiteNoise in every run:
+# `python manage.py collectstatic` gathers them into STATIC_ROOT (compressed) for production;
+# without it they are found in the installed apps (STATIC_USE_FINDERS, on by default).
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = env_bool("STATIC_USE_FINDERS", True)
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves it (empty before collectstatic)
+except OSError:
+    pass
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
@@ -204,6 +234,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
+    # Swagger UI and ReDoc come from drf-spectacular-sidecar, served from /static/: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
