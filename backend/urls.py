@@ -2,13 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from backend.accounts.views import InviteAcceptView, LogoutView, MeView, OrganizationViewSet, SignupView, TokenRefresh, TokenView
 from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterView, UsageView
 from backend.assets.views import MediaAssetViewSet
-from backend.core.views import HealthView
+from backend.core.views import HealthView, OfflineRedocView
 from backend.scheduling.views import ScheduledPostViewSet
 from backend.social.views import (
     OAuthCallbackView,
@@ -44,7 +44,7 @@ api = [
     path("health/", HealthView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="core/redoc.html"), name="redoc"),
+    path("redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include(router.urls)),
 ]
 
