@@ -87,6 +87,7 @@ def idempotent(view_method):
                 transaction.set_rollback(True)
             return response
 
+    wrapper.postloom_idempotent = True  # the schema documents the header (backend.core.schema)
     return wrapper
 
 
