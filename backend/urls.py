@@ -8,7 +8,8 @@ from rest_framework.routers import DefaultRouter
 from backend.accounts.views import InviteAcceptView, LogoutView, MeView, OrganizationViewSet, SignupView, TokenRefresh, TokenView
 from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterView, UsageView
 from backend.assets.views import MediaAssetViewSet
-from backend.core.views import HealthView, OfflineRedocView
+from backend.core.docs import OfflineRedocView
+from backend.core.views import HealthView
 from backend.scheduling.views import ScheduledPostViewSet
 from backend.social.views import (
     OAuthCallbackView,
