@@ -1,19 +1,14 @@
-"""The Celery app: `celery -A backend worker -B` runs a worker with an embedded beat."""
+"""The Celery app: `celery -A backend worker -B` runs a worker with an embedded beat.
+
+Beat's periodic tasks are settings.CELERY_BEAT_SCHEDULE, written to django-celery-beat's tables
+by its DatabaseScheduler when beat starts.
+"""
 import os
 
-from celery import Celery, signals
+from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 app = Celery("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-@signals.beat_init.connect
-@signals.beat_embedded_init.connect
-def sync_periodic_tasks(sender=None, **kwargs) -> None:
-    """Keep beat's periodic tasks in step with the settings (intervals may change between runs)."""
-    from backend.scheduling.periodic import periodic_tasks_sync
-
-    periodic_tasks_sync()

@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from backend.core import task_names
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("POSTLOOM_VAR_DIR", BASE_DIR / "var"))
 
@@ -180,6 +182,9 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 
 # Uploads: the limits a client can hit with a clear 400.
 MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# The one decompression-bomb limit (backend/core/images.py) for uploads, preflight and posters:
+# images declaring more pixels are refused before any pixel is decoded (an RGBA canvas this size
+# is 160 MB, the most one decode may ask of a worker).
 MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MEDIA_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -278,8 +283,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER",
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("publish", routing_key="publish"))
 CELERY_TASK_ROUTES = {
-    "scheduling.publish_post": {"queue": "publish", "routing_key": "publish"},
-    "scheduling.publish_posts": {"queue": "publish", "routing_key": "publish"},
+    task_names.PUBLISH_POST: {"queue": "publish", "routing_key": "publish"},
+    task_names.PUBLISH_POSTS: {"queue": "publish", "routing_key": "publish"},
 }
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
@@ -291,8 +296,7 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # --- Publishing ---------------------------------------------------------------------------
-# How often beat drains due posts, in seconds (the periodic task is created by a migration
-# and kept in step with this value on each start of the worker).
+# How often beat drains due posts, in seconds (see CELERY_BEAT_SCHEDULE below).
 PUBLISH_INTERVAL_SECONDS = env_int("PUBLISH_INTERVAL_SECONDS", 10)
 PUBLISH_BATCH_SIZE = env_int("PUBLISH_BATCH_SIZE", 200)
 PUBLISH_MAX_RETRIES = env_int("PUBLISH_MAX_RETRIES", 3)
@@ -331,10 +335,10 @@ if not CELERY_TASK_TIME_LIMIT < PUBLISH_LEASE_SECONDS:
 
 # --- Social platforms ---------------------------------------------------------------------
 # Token encryption keys (Fernet, url-safe base64 of 32 bytes), newest first; older keys still
-# decrypt, so rotating means prepending a new key and running `manage.py rotate_token_keys`.
+# decrypt, so rotating means prepending a new key and running `manage.py rotate_token_keys`
+# (backend/social/management/commands), which re-encrypts every stored token with the newest key.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 SOCIAL_HTTP_TIMEOUT_SECONDS = env_float("SOCIAL_HTTP_TIMEOUT_SECONDS", 20.0)
-SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
 
 # --- AI -----------------------------------------------------------------------------------
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
@@ -491,3 +495,30 @@ INSTAGRAM_QUOTA_CACHE_SECONDS = env_int("INSTAGRAM_QUOTA_CACHE_SECONDS", 60)
 METRICS_INTERVAL_SECONDS = env_int("METRICS_INTERVAL_SECONDS", 900)
 METRICS_CHECKPOINT_HOURS = [int(h) for h in env_list("METRICS_CHECKPOINT_HOURS", ["1", "6", "24", "72", "168"])]
 METRICS_BATCH_SIZE = env_int("METRICS_BATCH_SIZE", 200)
+
+# --- Periodic tasks ------------------------------------------------------------------------
+# The one beat schedule. django-celery-beat's DatabaseScheduler writes it to its tables when beat
+# starts (updating rows of the same name, so intervals follow these settings); the admin shows
+# them. Task names come from backend/core/task_names.py, which the tasks pin too.
+CELERY_BEAT_SCHEDULE = {
+    "Publish due posts": {
+        "task": task_names.DISPATCH_DUE_POSTS,
+        "schedule": timedelta(seconds=PUBLISH_INTERVAL_SECONDS),
+        "description": "Hands posts whose time has come to the workers.",
+    },
+    "Purge old idempotency keys": {
+        "task": task_names.PURGE_IDEMPOTENCY_KEYS,
+        "schedule": timedelta(seconds=3600),
+        "description": "Forgets Idempotency-Key records older than 24 hours.",
+    },
+    "Refresh expiring platform tokens": {
+        "task": task_names.REFRESH_EXPIRING_TOKENS,
+        "schedule": timedelta(seconds=SOCIAL_TOKEN_REFRESH_INTERVAL_SECONDS),
+        "description": "Refreshes tokens of connected accounts shortly before they expire.",
+    },
+    "Fetch engagement metrics": {
+        "task": task_names.FETCH_DUE_METRICS,
+        "schedule": timedelta(seconds=METRICS_INTERVAL_SECONDS),
+        "description": "Reads metrics of recent posts at checkpoints after posting (1 h, 6 h, 24 h, 72 h, 7 days).",
+    },
+}

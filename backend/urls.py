@@ -9,16 +9,9 @@ from backend.accounts.views import InviteAcceptView, LogoutView, MeView, Organiz
 from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterView, UsageView
 from backend.assets.views import MediaAssetViewSet
 from backend.core.docs import OfflineRedocView
-from backend.core.views import HealthView
-from backend.scheduling.views import ScheduledPostViewSet
-from backend.social.views import (
-    OAuthCallbackView,
-    OAuthStartView,
-    PlatformListView,
-    PreflightView,
-    SandboxPublicationViewSet,
-    SocialAccountViewSet,
-)
+from backend.scheduling.health import HealthView
+from backend.scheduling.views import ScheduledPostViewSet, SocialAccountViewSet
+from backend.social.views import OAuthCallbackView, OAuthStartView, PlatformListView, PreflightView, SandboxPublicationViewSet
 
 router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")

@@ -3,14 +3,26 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Organization
+from .selectors import member_scope
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class MemberOrganizationField(serializers.PrimaryKeyRelatedField):
-    """An organization id, limited to the caller's organizations (others read as not found)."""
+class MemberObjectField(serializers.PrimaryKeyRelatedField):
+    """A primary key limited to objects of the caller's organizations (others read as not found)."""
+
+    def __init__(self, *, model, via: str = "organization", **kwargs):
+        self.model = model
+        self.via = via
+        super().__init__(**kwargs)
 
     def get_queryset(self):
         request = self.context.get("request")
-        if request is None or not request.user.is_authenticated:
-            return Organization.objects.none()
-        return Organization.objects.filter(memberships__user=request.user)
+        return member_scope(self.model.objects.all(), user=getattr(request, "user", None), via=self.via)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class MemberOrganizationField(MemberObjectField):
+    """An organization id, limited to the caller's organizations (others read as not found)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(model=Organization, via="", **kwargs)

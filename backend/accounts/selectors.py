@@ -3,15 +3,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import ValidationError
+from backend.core.exceptions import ValidationFailed
 
-from backend.core.permissions import org_roles, require_role
+from .permissions import org_roles, require_role
 
 from .models import Organization, User
 
 
+def member_scope(queryset: QuerySet, *, user: User | None, via: str = "organization") -> QuerySet:
+    """The rows of `queryset` that belong to one of `user`'s organizations: the one membership filter.
+
+    `via` is the lookup path from the queryset's model to its Organization ("organization",
+    "social_account__organization", or "" for Organization itself). Anonymous: nothing.
+    """
+    if user is None or not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(**{f"{via}__memberships__user" if via else "memberships__user": user})
+
+
 def organizations_of(user: User) -> QuerySet[Organization]:
-    return Organization.objects.filter(memberships__user=user)
+    return member_scope(Organization.objects.all(), user=user, via="")
 
 
 def organization_for_write(
@@ -21,7 +32,7 @@ def organization_for_write(
     if organization is None:
         mine = list(org_roles(user))
         if len(mine) != 1:
-            raise ValidationError({"organization": ["You belong to several organizations: say which one."]})
+            raise ValidationFailed({"organization": ["You belong to several organizations: say which one."]})
         organization = Organization.objects.get(pk=mine[0])
     require_role(user, organization.pk, roles, action=action)
     return organization

@@ -5,6 +5,7 @@ import zoneinfo
 from rest_framework import serializers
 
 from .models import Invite, Membership, Organization, Role, User
+from .permissions import org_roles
 
 
 def validate_timezone_name(value: str) -> str:
@@ -67,8 +68,6 @@ class OrganizationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "plan", "role", "created_at"]
 
     def get_role(self, organization: Organization) -> str | None:
-        from backend.core.permissions import org_roles
-
         request = self.context.get("request")
         return org_roles(request.user).get(organization.pk) if request else None
 

@@ -4,10 +4,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from backend.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 
-from backend.core.exceptions import Conflict
-from backend.core.permissions import forget_org_roles, require_role
+from .permissions import forget_org_roles, require_role
 
 from .models import MANAGER_ROLES, Invite, Membership, Organization, Role, User
 
@@ -16,17 +15,17 @@ from .models import MANAGER_ROLES, Invite, Membership, Organization, Role, User
 def user_signup(*, email: str, password: str, name: str = "", organization_name: str = "") -> tuple[User, Organization]:
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": ["An account with this email address already exists."]})
+        raise ValidationFailed({"email": ["An account with this email address already exists."]})
     candidate = User(email=email, name=name)
     try:
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:
-        raise ValidationError({"password": list(exc.messages)}) from None
+        raise ValidationFailed({"password": list(exc.messages)}) from None
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, name=name)
     except IntegrityError:
-        raise ValidationError({"email": ["An account with this email address already exists."]}) from None
+        raise ValidationFailed({"email": ["An account with this email address already exists."]}) from None
     organization = organization_create(user=user, name=organization_name or f"{name or email.split('@')[0]}'s shop")
     return user, organization
 

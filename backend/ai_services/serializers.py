@@ -5,6 +5,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from backend.accounts.fields import MemberOrganizationField
+from backend.accounts.selectors import member_scope
 from backend.assets.models import MediaAsset
 from backend.social.serializers import PlatformField
 
@@ -88,7 +89,7 @@ class PosterInput(_OrganizationInput):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
-            self.fields["asset_id"].queryset = MediaAsset.objects.filter(organization__memberships__user=request.user)
+            self.fields["asset_id"].queryset = member_scope(MediaAsset.objects.all(), user=request.user)
 
     def validate_product_image(self, upload):
         if upload.size > settings.MEDIA_MAX_UPLOAD_BYTES:

@@ -11,10 +11,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from backend.accounts.models import WRITER_ROLES, Organization
-from backend.accounts.selectors import organization_for_write
+from backend.accounts.permissions import org_roles
+from backend.accounts.selectors import member_scope, organization_for_write
 from backend.core.idempotency import idempotent
 from backend.core.schema import ErrorOutput
-from backend.core.permissions import org_roles
 
 from .errors import api_error
 from .models import GenerationJob, Operation
@@ -112,7 +112,7 @@ class GenerationJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = JobOutput
 
     def get_queryset(self):
-        return GenerationJob.objects.filter(organization__memberships__user=self.request.user)
+        return member_scope(GenerationJob.objects.all(), user=self.request.user)
 
     @extend_schema(summary="A background generation: poll until succeeded or failed")
     def retrieve(self, request, *args, **kwargs):

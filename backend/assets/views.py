@@ -4,7 +4,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from backend.accounts.models import WRITER_ROLES
-from backend.accounts.selectors import organization_for_write
+from backend.accounts.selectors import member_scope, organization_for_write
 from backend.core.idempotency import idempotent
 
 from .models import MediaAsset
@@ -20,7 +20,7 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     ordering_fields = ["created_at", "size"]
 
     def get_queryset(self):
-        return MediaAsset.objects.filter(organization__memberships__user=self.request.user)
+        return member_scope(MediaAsset.objects.all(), user=self.request.user)
 
     @extend_schema(request=MediaAssetUploadInput, responses={201: MediaAssetOutput})
     @idempotent

@@ -91,3 +91,32 @@ class SchedulerHeartbeat(models.Model):
     name = models.CharField(max_length=64, unique=True)
     last_drained_at = models.DateTimeField()
     last_processed = models.PositiveIntegerField(default=0)
+
+
+class PostMetrics(models.Model):
+    """One reading of a published post's engagement; the newest successful one is what the API shows.
+
+    `checkpoint` names the scheduled reading it was ("1h", "6h", ... after posting; empty for a
+    reading someone asked for). A failed reading is kept with its error, so a checkpoint is not
+    retried in a loop; it never changes the post.
+    """
+
+    post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="metrics_readings")
+    checkpoint = models.CharField(max_length=16, blank=True)
+    likes = models.BigIntegerField(null=True, blank=True)
+    comments = models.BigIntegerField(null=True, blank=True)
+    shares = models.BigIntegerField(null=True, blank=True)
+    views = models.BigIntegerField(null=True, blank=True)
+    reach = models.BigIntegerField(null=True, blank=True)
+    impressions = models.BigIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "social_postmetrics"  # created by the social app before the move; the table kept its name
+        ordering = ["-fetched_at", "-id"]
+        indexes = [models.Index(fields=["post", "-fetched_at"], name="post_metrics_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"Metrics of post {self.post_id} at {self.fetched_at:%Y-%m-%d %H:%M}"

@@ -18,22 +18,23 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.social.limits import publish_limit_check
-from backend.social.models import SocialAccount
-from backend.social.platforms.base import ErrorKind, MediaItem, PublishError, PublishRequest, PublishResult
+from backend.core import task_names
+from backend.core.queue import task_enqueue
+from backend.social.accounts import account_publish_guard
+from backend.social.platforms.base import ErrorKind, PublishError, PublishRequest, PublishResult
 from backend.social.platforms.registry import get_service
-from backend.social.services import credentials_for
-from backend.social.text import compose
 from backend.social.tokens import with_fresh_credentials
 
+from .limits import publish_limit_check
 from .models import PublishAttempt, SchedulerHeartbeat, ScheduledPost
-from .transitions import Status, transition, transition_where
+from .outcomes import post_outcome_record
+from .recovery import posts_fail_missed, posts_recover_stuck
+from .requests import publish_request_for
+from .transitions import Status, transition_where
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_NAME = "publisher"
-# Rate-limit waits do not use up retries, but are bounded so a post cannot wait forever.
-MAX_RATE_LIMIT_WAITS = 20
 
 
 def due_posts(*, now: datetime | None = None):
@@ -49,7 +50,6 @@ def posts_dispatch_due(*, now: datetime | None = None, limit: int | None = None)
     A post handed out but not claimed within PUBLISH_REDISPATCH_SECONDS is handed out again, so a
     lost broker message never loses a post; the claim makes a duplicate message harmless.
     """
-    from .recovery import posts_fail_missed, posts_recover_stuck
     now = now or timezone.now()
     limit = limit or settings.PUBLISH_BATCH_SIZE
     posts_recover_stuck(now=now)  # workers that died mid-publish (see recovery.py)
@@ -65,7 +65,7 @@ def posts_dispatch_due(*, now: datetime | None = None, limit: int | None = None)
         )
         if ids:
             ScheduledPost.objects.filter(pk__in=ids).update(dispatched_at=now)
-            transaction.on_commit(lambda: _enqueue(ids))
+            _enqueue(ids)
         SchedulerHeartbeat.objects.update_or_create(
             name=HEARTBEAT_NAME, defaults={"last_drained_at": now, "last_processed": len(ids)}
         )
@@ -79,15 +79,14 @@ def chunk_size(count: int) -> int:
 
 
 def _enqueue(ids: list[int]) -> None:
-    from .tasks import publish_post, publish_posts
-
+    """Hand the posts to the workers once the transaction commits, in chunks (see chunk_size)."""
     size = chunk_size(len(ids))
     for start in range(0, len(ids), size):
         chunk = ids[start:start + size]
         if len(chunk) == 1:
-            publish_post.delay(chunk[0])
+            task_enqueue(task_names.PUBLISH_POST, chunk[0])
         else:
-            publish_posts.delay(chunk)
+            task_enqueue(task_names.PUBLISH_POSTS, chunk)
 
 
 @dataclass
@@ -130,133 +129,27 @@ def post_publish(*, post_id: int) -> str:
         return "skipped"  # another worker has it, or it was cancelled, edited or already done
     post = ScheduledPost.objects.select_related("social_account", "asset").get(pk=post_id)
     attempt = PublishAttempt.objects.create(post=post, started_at=now)
-    account = post.social_account
-    if account.status != SocialAccount.Status.ACTIVE:
-        error = PublishError(
-            ErrorKind.PERMANENT,
-            f"The {account.platform} account {account.handle} needs to be reconnected before it can publish.",
-            code="account_" + account.status,
-        )
-        return _record_failure(post_id=post_id, attempt=attempt, error=error)
+    request = None
     try:
+        account_publish_guard(account=post.social_account)
         publish_limit_check(post=post)  # over an account limit: waits (rate_limited) for the window
-        result = _call_platform(post)
+        request = publish_request_for(post)
+        result = _call_platform(post, request)
     except PublishError as error:
-        return _record_failure(post_id=post_id, attempt=attempt, error=error)
+        version = request.credentials.token_version if request is not None else None  # the tokens refused (AUTH)
+        return post_outcome_record(post_id=post_id, attempt=attempt, error=error, token_version=version)
     except Exception as exc:  # a bug or an unexpected reply: the platform may have the post
         logger.exception("Unexpected error publishing post %s", post_id)
         error = PublishError(ErrorKind.UNCONFIRMED, f"Unexpected error while publishing ({type(exc).__name__}).", code="internal_error")
-        return _record_failure(post_id=post_id, attempt=attempt, error=error)
-    return _record_success(post_id=post_id, attempt=attempt, result=result)
+        return post_outcome_record(post_id=post_id, attempt=attempt, error=error)
+    return post_outcome_record(post_id=post_id, attempt=attempt, result=result)
 
 
-def _call_platform(post: ScheduledPost) -> PublishResult:
+def _call_platform(post: ScheduledPost, request: PublishRequest) -> PublishResult:
     service = get_service(post.platform)
-
-    def save_state(state: dict) -> None:
-        ScheduledPost.objects.filter(pk=post.pk).update(publish_state=state)
-
-    request = PublishRequest(
-        post_id=post.pk,
-        text=compose(post.caption, post.hashtags),
-        credentials=credentials_for(post.social_account),
-        media=[media_item_for(post.asset)] if post.asset else [],
-        state=dict(post.publish_state),
-        save_state=save_state,
-    )
 
     def publish(credentials):  # expired token refreshed first; on AUTH one refresh and one retry
         request.credentials = credentials
         return service.publish(request)
 
     return with_fresh_credentials(account=post.social_account, call=publish)
-
-
-def media_item_for(asset) -> MediaItem:
-    return MediaItem(
-        url=asset.url,
-        path=asset.file.path,
-        content_type=asset.content_type,
-        width=asset.width,
-        height=asset.height,
-        size=asset.size,
-    )
-
-
-def _finish_attempt(attempt: PublishAttempt, *, outcome: str, error: PublishError | None = None) -> None:
-    attempt.finished_at = timezone.now()
-    attempt.outcome = outcome
-    if error is not None:
-        attempt.error_code = error.code[:64]
-        attempt.error_message = error.message
-    attempt.save(update_fields=["finished_at", "outcome", "error_code", "error_message"])
-
-
-@transaction.atomic
-def _record_success(*, post_id: int, attempt: PublishAttempt, result: PublishResult) -> str:
-    post = ScheduledPost.objects.select_for_update().get(pk=post_id)
-    _finish_attempt(attempt, outcome=PublishAttempt.Outcome.SUCCESS)
-    if post.status != Status.PUBLISHING:  # recovered elsewhere meanwhile: keep the facts, say so
-        logger.warning("Post %s was published but is now %s", post_id, post.status)
-    else:
-        transition(post, to=Status.POSTED)
-    post.external_post_id = result.external_id
-    post.permalink = result.permalink[:500]
-    post.posted_at = attempt.finished_at
-    post.error_code = ""
-    post.error_message = ""
-    post.save()
-    return post.status
-
-
-def retry_delay(*, post: ScheduledPost, error: PublishError) -> float:
-    if error.retry_after is not None:
-        return max(error.retry_after, 1.0)
-    delay = settings.PUBLISH_RETRY_BACKOFF_SECONDS * (2 ** max(post.retry_count - 1, 0))
-    return min(delay, settings.PUBLISH_RETRY_BACKOFF_MAX_SECONDS)
-
-
-@transaction.atomic
-def _record_failure(*, post_id: int, attempt: PublishAttempt, error: PublishError) -> str:
-    post = ScheduledPost.objects.select_for_update().select_related("social_account").get(pk=post_id)
-    _finish_attempt(attempt, outcome=error.kind.value, error=error)
-    if post.status != Status.PUBLISHING:
-        logger.warning("Post %s failed an attempt but is now %s", post_id, post.status)
-        return post.status
-    now = timezone.now()
-    post.error_code = error.code[:64] or error.kind.value
-    waits = post.metadata.get("rate_limit_waits", 0)
-    retryable = error.kind == ErrorKind.TRANSIENT and post.retry_count < post.max_retries
-    waitable = error.kind == ErrorKind.RATE_LIMITED and waits < MAX_RATE_LIMIT_WAITS
-    if retryable or waitable:
-        if retryable:
-            post.retry_count += 1
-        else:
-            post.metadata = {**post.metadata, "rate_limit_waits": waits + 1}
-        delay = retry_delay(post=post, error=error)
-        post.next_attempt_at = now + timedelta(seconds=delay)
-        post.dispatched_at = None
-        post.error_message = f"{error.message} Trying again at {post.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC."
-        transition(post, to=Status.SCHEDULED)
-    else:
-        post.error_message = _final_message(post, error)
-        transition(post, to=Status.FAILED)
-        if error.kind == ErrorKind.AUTH:
-            SocialAccount.objects.filter(pk=post.social_account_id).update(
-                status=SocialAccount.Status.NEEDS_RECONNECT, status_reason=error.message, updated_at=now
-            )
-    post.save()
-    return post.status
-
-
-def _final_message(post: ScheduledPost, error: PublishError) -> str:
-    if error.kind == ErrorKind.UNCONFIRMED:
-        return (
-            f"{error.message} The platform may have received this post: check the account before "
-            "retrying, so it is not published twice."
-        )
-    if error.kind == ErrorKind.TRANSIENT:
-        return f"{error.message} Gave up after {post.retry_count + 1} attempts."
-    if error.kind == ErrorKind.AUTH:
-        return f"{error.message} Reconnect the account, then retry the post."
-    return error.message

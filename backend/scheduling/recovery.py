@@ -22,22 +22,19 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from backend.social.platforms.base import ErrorKind, PublicationUnknown, PublishError, PublishResult
 from backend.social.platforms.registry import get_service
-from backend.social.services import credentials_for
-from backend.social.text import compose
 
 from .models import PublishAttempt, ScheduledPost
-from .transitions import Status, transition, transition_where
+from .outcomes import LEASE_EXPIRED, post_outcome_record
+from .requests import publish_request_for
+from .transitions import Status, transition_where
 
 logger = logging.getLogger(__name__)
 
-# A post whose worker keeps dying (e.g. it runs out of memory on this post) stops being retried.
-MAX_LEASE_RECOVERIES = 3
 RECOVERY_BATCH_SIZE = 100
 
 Outcome = PublishAttempt.Outcome
@@ -81,12 +78,10 @@ def post_recover(*, post_id: int, now: datetime | None = None) -> str:
     found: PublishResult | None = None
     unknown = ""
     if attempt is not None:  # an attempt was under way: the platform may have been called
+        request = publish_request_for(post)
         try:
             found = get_service(post.platform).find_publication(
-                credentials=credentials_for(post.social_account),
-                post_id=post.pk,
-                state=dict(post.publish_state),
-                text=compose(post.caption, post.hashtags),
+                credentials=request.credentials, post_id=post.pk, state=request.state, text=request.text
             )
         except PublicationUnknown as exc:
             unknown = str(exc)
@@ -95,7 +90,10 @@ def post_recover(*, post_id: int, now: datetime | None = None) -> str:
                 logger.warning("Post %s: cannot look it up on %s yet (%s); next tick", post_id, post.platform, error.code)
                 return "skipped"
             unknown = error.message
-    return _settle(post_id=post_id, claimed_at=claimed_at, attempt=attempt, found=found, unknown=unknown, now=now)
+    status = _settle(post=post, claimed_at=claimed_at, attempt=attempt, found=found, unknown=unknown, now=now)
+    if status != "skipped":
+        logger.warning("Recovered stuck post %s: %s", post_id, status)
+    return status
 
 
 def _interrupted_attempt(post: ScheduledPost) -> PublishAttempt | None:
@@ -106,75 +104,38 @@ def _interrupted_attempt(post: ScheduledPost) -> PublishAttempt | None:
     return attempts.order_by("-id").first()
 
 
-@transaction.atomic
 def _settle(
     *,
-    post_id: int,
+    post: ScheduledPost,
     claimed_at: datetime | None,
     attempt: PublishAttempt | None,
     found: PublishResult | None,
     unknown: str,
     now: datetime,
 ) -> str:
-    post = ScheduledPost.objects.select_for_update().get(pk=post_id)
-    if post.status != Status.PUBLISHING or post.claimed_at != claimed_at:
-        return "skipped"  # settled meanwhile (a late worker, or another beat)
-    lease = settings.PUBLISH_LEASE_SECONDS
-    if attempt is None:
-        attempt = PublishAttempt(post=post, started_at=claimed_at or now)
-    attempt.finished_at = now
+    """Record what recovery found, through the one outcome writer (only if the claim is unchanged)."""
+    record = dict(post_id=post.pk, attempt=attempt, claimed_at=claimed_at, now=now)
     if found is not None:
-        attempt.outcome = Outcome.SUCCESS
-        attempt.error_code = "recovered"
-        attempt.error_message = (
-            f"The worker stopped without recording the result; {post.platform} has the post ({found.external_id})."
+        return post_outcome_record(
+            **record, result=found, attempt_code="recovered",
+            attempt_message=f"The worker stopped without recording the result; {post.platform} has the post ({found.external_id}).",
         )
-        transition(post, to=Status.POSTED)
-        post.external_post_id = found.external_id
-        post.permalink = found.permalink[:500]
-        post.posted_at = now
-        post.error_code = ""
-        post.error_message = ""
-    elif unknown:
-        attempt.outcome = Outcome.UNCONFIRMED
-        attempt.error_code = "lease_expired"
-        attempt.error_message = unknown
-        transition(post, to=Status.FAILED)
-        post.error_code = "lease_expired"
-        post.error_message = (
-            f"The worker publishing this post stopped answering (no result after {lease} s), and "
-            f"{post.platform} cannot tell whether it received the post ({unknown}). Verify on the "
-            "platform before retrying, so it is not published twice."
+    if unknown:
+        error = PublishError(
+            ErrorKind.UNCONFIRMED,
+            f"The worker publishing this post stopped answering (no result after {settings.PUBLISH_LEASE_SECONDS} s), "
+            f"and {post.platform} cannot tell whether it received the post ({unknown}).",
+            code=LEASE_EXPIRED,
         )
-    else:
-        recoveries = post.metadata.get("lease_recoveries", 0) + 1
-        post.metadata = {**post.metadata, "lease_recoveries": recoveries}
-        attempt.outcome = Outcome.TRANSIENT
-        attempt.error_code = "lease_expired"
-        attempt.error_message = f"The worker stopped before sending the post to {post.platform}; nothing was published."
-        post.error_code = "lease_expired"
-        if recoveries > MAX_LEASE_RECOVERIES:
-            post.error_message = (
-                f"The worker publishing this post stopped {recoveries} times before sending it; "
-                "nothing was published. Retry the post once the workers are healthy."
-            )
-            transition(post, to=Status.FAILED)
-        else:
-            post.error_message = "The worker publishing this post stopped before sending it; publishing it again now."
-            post.next_attempt_at = now
-            post.dispatched_at = None
-            post.claimed_at = None
-            transition(post, to=Status.SCHEDULED)
-    attempt.save()
-    post.save()
-    logger.warning("Recovered stuck post %s: %s (%s)", post_id, post.status, attempt.error_code)
-    return post.status
+        return post_outcome_record(**record, error=error, attempt_message=unknown)
+    error = PublishError(
+        ErrorKind.TRANSIENT, f"The worker stopped before sending the post to {post.platform}; nothing was published.", code=LEASE_EXPIRED
+    )
+    return post_outcome_record(**record, error=error)
 
 
 def posts_fail_missed(*, now: datetime | None = None, limit: int = RECOVERY_BATCH_SIZE) -> list[int]:
     """Fail the posts due for longer than PUBLISH_MISSED_TOLERANCE_SECONDS (error_code `missed`)."""
-    from .publishing import _record_failure
-
     now = now or timezone.now()
     tolerance = settings.PUBLISH_MISSED_TOLERANCE_SECONDS
     cutoff = now - timedelta(seconds=tolerance)
@@ -194,7 +155,7 @@ def posts_fail_missed(*, now: datetime | None = None, limit: int = RECOVERY_BATC
             "allowed. It was not published; retry it to publish it now.",
             code="missed",
         )
-        _record_failure(post_id=post_id, attempt=attempt, error=error)
+        post_outcome_record(post_id=post_id, attempt=attempt, error=error)
         failed.append(post_id)
     if failed:
         logger.warning("Failed %d missed posts (due over %d s ago)", len(failed), tolerance)

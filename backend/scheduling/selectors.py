@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from backend.accounts.models import Organization, User
+from backend.accounts.selectors import member_scope
 
 from .models import ScheduledPost
 
@@ -13,7 +14,7 @@ Status = ScheduledPost.Status
 
 
 def posts_visible_to(user: User) -> QuerySet[ScheduledPost]:
-    return ScheduledPost.objects.filter(organization__memberships__user=user)
+    return member_scope(ScheduledPost.objects.all(), user=user)
 
 
 def post_analytics(

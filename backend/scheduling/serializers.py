@@ -1,22 +1,20 @@
 from __future__ import annotations
 
-import re
 import zoneinfo
 from datetime import datetime
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backend.accounts.fields import MemberOrganizationField
+from backend.accounts.fields import MemberObjectField, MemberOrganizationField
 from backend.accounts.serializers import validate_timezone_name
 from backend.assets.models import MediaAsset
 from backend.social.models import SocialAccount
+from backend.social.serializers import HashtagsField
 
 from .models import PublishAttempt, ScheduledPost
 
-HASHTAG_BODY = re.compile(r"^[^\W_]?[\w\u0900-\u0dff]*$", re.UNICODE)
 
 
 class LocalDateTimeField(serializers.DateTimeField):
@@ -24,44 +22,6 @@ class LocalDateTimeField(serializers.DateTimeField):
 
     def enforce_timezone(self, value: datetime) -> datetime:
         return value if timezone.is_naive(value) else value.astimezone(zoneinfo.ZoneInfo("UTC"))
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class MemberObjectField(serializers.PrimaryKeyRelatedField):
-    """A primary key limited to objects of the caller's organizations."""
-
-    def __init__(self, *, model, **kwargs):
-        self.model = model
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        if request is None or not request.user.is_authenticated:
-            return self.model.objects.none()
-        return self.model.objects.filter(organization__memberships__user=request.user)
-
-
-def normalise_hashtag(value: str) -> str:
-    tag = value.strip().lstrip("#")
-    if not tag or not HASHTAG_BODY.match(tag):
-        raise serializers.ValidationError(f"'{value}' is not a hashtag: use letters, digits or _ with no spaces.")
-    return f"#{tag}"
-
-
-class HashtagsField(serializers.ListField):
-    child = serializers.CharField(max_length=100)
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 60)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        tags = super().to_internal_value(data)
-        seen: dict[str, str] = {}
-        for tag in tags:
-            normalised = normalise_hashtag(tag)
-            seen.setdefault(normalised.lower(), normalised)
-        return list(seen.values())
 
 
 class ScheduleTimeMixin:
@@ -259,3 +219,13 @@ class AnalyticsOutput(serializers.Serializer):
     success_rate = serializers.FloatField(help_text="posted / (posted + failed), 0 when nothing finished")
     failure_rate = serializers.FloatField(help_text="failed / (posted + failed), 0 when nothing finished")
     daily = DailyFiguresOutput(many=True)
+
+
+class PostMetricsOutput(serializers.Serializer):
+    likes = serializers.IntegerField(allow_null=True)
+    comments = serializers.IntegerField(allow_null=True)
+    shares = serializers.IntegerField(allow_null=True)
+    views = serializers.IntegerField(allow_null=True)
+    reach = serializers.IntegerField(allow_null=True)
+    impressions = serializers.IntegerField(allow_null=True)
+    fetched_at = serializers.DateTimeField(allow_null=True, help_text="When the platform was read; null before the first reading.")

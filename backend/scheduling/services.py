@@ -7,11 +7,16 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import MANAGER_ROLES, WRITER_ROLES, Organization, User
 from backend.assets.models import MediaAsset
-from backend.core.permissions import org_roles, require_role
+from backend.accounts.permissions import org_roles, require_role
+from backend.core import task_names
+from backend.core.exceptions import ValidationFailed
+from backend.core.queue import task_enqueue
+from backend.social import services as social_services
+from backend.social.accounts import account_can_publish, account_cannot_publish_message
+from backend.social.checks import post_content_check
 from backend.social.models import SocialAccount
 
 from .models import ScheduledPost
@@ -23,21 +28,21 @@ EDITABLE_FIELDS = ("social_account", "caption", "hashtags", "asset", "scheduled_
 
 def _check_targets(*, organization: Organization | None, social_account: SocialAccount, asset: MediaAsset | None) -> Organization:
     if organization is not None and social_account.organization_id != organization.pk:
-        raise ValidationError({"social_account": ["This account belongs to another organization."]})
-    if social_account.status != SocialAccount.Status.ACTIVE:
-        raise ValidationError(
-            {"social_account": [f"The {social_account.platform} account {social_account.handle} is {social_account.get_status_display().lower()}."]}
-        )
+        raise ValidationFailed({"social_account": ["This account belongs to another organization."]})
+    _require_publishable(social_account)
     if asset is not None and asset.organization_id != social_account.organization_id:
-        raise ValidationError({"asset_id": ["This media belongs to another organization."]})
+        raise ValidationFailed({"asset_id": ["This media belongs to another organization."]})
     return social_account.organization
+
+
+def _require_publishable(account: SocialAccount) -> None:
+    if not account_can_publish(account):
+        raise ValidationFailed({"social_account": [account_cannot_publish_message(account)]})
 
 
 def _check_content(*, social_account: SocialAccount, caption: str, hashtags: list[str], asset: MediaAsset | None) -> None:
     if not caption.strip() and not hashtags and asset is None:
-        raise ValidationError({"caption": ["A post needs a caption, hashtags or an image."]})
-    from backend.social.checks import post_content_check
-
+        raise ValidationFailed({"caption": ["A post needs a caption, hashtags or an image."]})
     post_content_check(platform=social_account.platform, caption=caption, hashtags=hashtags, asset=asset)
 
 
@@ -94,14 +99,14 @@ def post_create(
 def post_bulk_create(*, by: User, social_accounts: list[SocialAccount], **fields) -> tuple[uuid.UUID, list[ScheduledPost]]:
     """The same post for several accounts: all are created, or none."""
     if len({account.pk for account in social_accounts}) != len(social_accounts):
-        raise ValidationError({"social_accounts": ["Each account may appear only once."]})
+        raise ValidationFailed({"social_accounts": ["Each account may appear only once."]})
     group_id = uuid.uuid4()
     posts = []
     for index, account in enumerate(social_accounts):
         try:
             posts.append(post_create(by=by, social_account=account, group_id=group_id, **fields))
-        except ValidationError as exc:
-            raise ValidationError({"social_accounts": {str(index): exc.detail}}) from None
+        except ValidationFailed as exc:
+            raise ValidationFailed({"social_accounts": {str(index): exc.errors}}) from None
     return group_id, posts
 
 
@@ -152,7 +157,7 @@ def post_submit(*, post: ScheduledPost, by: User) -> ScheduledPost:
     if post.status != Status.DRAFT:
         raise InvalidTransition(current=post.status, to=Status.PENDING, detail="Only a draft can be submitted.")
     if post.scheduled_time <= timezone.now():
-        raise ValidationError({"scheduled_time": ["The scheduled time has passed: choose a time in the future first."]})
+        raise ValidationFailed({"scheduled_time": ["The scheduled time has passed: choose a time in the future first."]})
     target = _initial_status(user=by, organization=post.organization, draft=False)
     transition(post, to=target)
     post.approved_by = by if target == Status.SCHEDULED else None
@@ -181,8 +186,7 @@ def post_retry(*, post: ScheduledPost, by: User, scheduled_time: datetime | None
     require_role(by, post.organization_id, MANAGER_ROLES, action="retry posts")
     if post.status != Status.FAILED:
         raise InvalidTransition(current=post.status, to=Status.SCHEDULED, detail=f"Only a failed post can be retried; this one is {post.status}.")
-    if post.social_account.status != SocialAccount.Status.ACTIVE:
-        raise ValidationError({"social_account": ["Reconnect the account before retrying."]})
+    _require_publishable(post.social_account)
     transition(post, to=Status.SCHEDULED)
     post.scheduled_time = scheduled_time or timezone.now() + timedelta(minutes=1)
     _reset_for_publishing(post, by=by)
@@ -192,21 +196,18 @@ def post_retry(*, post: ScheduledPost, by: User, scheduled_time: datetime | None
 
 @transaction.atomic
 def post_publish_now(*, post: ScheduledPost, by: User) -> ScheduledPost:
-    from .tasks import publish_post
-
     post = _lock(post)
     require_role(by, post.organization_id, MANAGER_ROLES, action="publish posts")
     if post.status not in PUBLISH_NOW_STATUSES:
         raise InvalidTransition(current=post.status, to=Status.SCHEDULED, detail=f"A {post.status} post cannot be published now.")
-    if post.social_account.status != SocialAccount.Status.ACTIVE:
-        raise ValidationError({"social_account": ["Reconnect the account before publishing."]})
+    _require_publishable(post.social_account)
     if post.status != Status.SCHEDULED:
         transition(post, to=Status.SCHEDULED)
     post.scheduled_time = timezone.now()
     _reset_for_publishing(post, by=by)
     post.dispatched_at = post.scheduled_time
     post.save()
-    transaction.on_commit(lambda: publish_post.delay(post.pk))
+    task_enqueue(task_names.PUBLISH_POST, post.pk)
     return post
 
 
@@ -217,6 +218,15 @@ def _reset_for_publishing(post: ScheduledPost, *, by: User) -> None:
     post.error_code = ""
     post.error_message = ""
     post.approved_by = post.approved_by or by
+
+
+@transaction.atomic
+def social_account_disconnect(*, account: SocialAccount, by: User) -> SocialAccount:
+    """Disconnect an account (social's service) and cancel what it still had to publish."""
+    account, disconnected_now = social_services.social_account_disconnect(account=account, by=by)
+    if disconnected_now:
+        posts_cancel_for_account(account=account, reason=f"The {account.platform} account {account.handle} was disconnected.")
+    return account
 
 
 @transaction.atomic

@@ -1,25 +1,26 @@
-"""Celery tasks: thin, they take ids and call services. Names are pinned."""
+"""Celery tasks: thin, they take ids and call services. Names are pinned (core.task_names)."""
 import time
 
 from celery import shared_task
 from django.conf import settings
 
+from backend.core import task_names
+
+from .metrics import post_metrics_fetch, posts_metrics_dispatch_due
 from .publishing import post_publish, posts_dispatch_due
 
-DISPATCH_TASK = "scheduling.dispatch_due_posts"
 
-
-@shared_task(name=DISPATCH_TASK, ignore_result=True)
+@shared_task(name=task_names.DISPATCH_DUE_POSTS, ignore_result=True)
 def dispatch_due_posts() -> int:
     return len(posts_dispatch_due())
 
 
-@shared_task(name="scheduling.publish_post", ignore_result=True, acks_late=True)
+@shared_task(name=task_names.PUBLISH_POST, ignore_result=True, acks_late=True)
 def publish_post(post_id: int) -> str:
     return post_publish(post_id=post_id)
 
 
-@shared_task(name="scheduling.publish_posts", ignore_result=True, acks_late=True)
+@shared_task(name=task_names.PUBLISH_POSTS, ignore_result=True, acks_late=True)
 def publish_posts(post_ids: list[int]) -> int:
     """Publish a chunk of due posts one after another (a large backlog costs fewer messages).
 
@@ -34,3 +35,13 @@ def publish_posts(post_ids: list[int]) -> int:
             return index
         post_publish(post_id=post_id)
     return len(post_ids)
+
+
+@shared_task(name=task_names.FETCH_DUE_METRICS, ignore_result=True)
+def fetch_due_metrics() -> int:
+    return posts_metrics_dispatch_due()
+
+
+@shared_task(name=task_names.FETCH_POST_METRICS, ignore_result=True)
+def fetch_post_metrics(post_id: int, checkpoint: str = "") -> None:
+    post_metrics_fetch(post_id=post_id, checkpoint=checkpoint)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from backend.core.exceptions import Conflict
+from backend.core.exceptions import InvalidTransition as StateConflict
 
 from .models import ScheduledPost
 
@@ -34,16 +34,11 @@ PUBLISH_NOW_STATUSES = (Status.PENDING, Status.SCHEDULED, Status.FAILED)
 FINAL_STATUSES = (Status.POSTED, Status.CANCELLED)
 
 
-class InvalidTransition(Conflict):
-    default_code = "invalid_transition"
+class InvalidTransition(StateConflict):
+    """A post cannot make this move (a domain error: a 409 at the edge, plain in Celery code)."""
 
     def __init__(self, *, current: str, to: str, detail: str | None = None) -> None:
-        super().__init__(
-            detail=detail or f"A {current} post cannot become {to}.",
-            code="invalid_transition",
-        )
-        self.current = current
-        self.to = to
+        super().__init__(current=current, to=to, detail=detail or f"A {current} post cannot become {to}.")
 
 
 def can_transition(current: str, to: str) -> bool:

@@ -4,14 +4,15 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from backend.accounts.models import MANAGER_ROLES
 from backend.core.idempotency import idempotent
-from backend.core.permissions import OrganizationRole, org_roles
-from backend.social.metrics import post_metrics_latest, post_metrics_refresh
-from backend.social.serializers import PostMetricsOutput
+from backend.accounts.permissions import org_roles
+from backend.core.exceptions import PermissionDenied
+from backend.social import views as social_views
+
+from .metrics import post_metrics_latest, post_metrics_refresh
 
 from . import services
 from .models import ScheduledPost
@@ -28,6 +29,7 @@ from .serializers import (
     PostInput,
     PostOutput,
     PostUpdateInput,
+    PostMetricsOutput,
     RetryInput,
 )
 
@@ -53,12 +55,10 @@ class ScheduledPostViewSet(
 ):
     queryset = ScheduledPost.objects.none()  # for the schema; requests use get_queryset
     serializer_class = PostOutput
-    permission_classes = [OrganizationRole]
     filterset_class = PostFilter
     search_fields = ["caption"]
     ordering_fields = ["scheduled_time", "created_at", "status"]
     ordering = ["scheduled_time", "id"]
-    action_roles = {"approve": MANAGER_ROLES, "publish_now": MANAGER_ROLES, "retry": MANAGER_ROLES}
 
     def get_queryset(self):
         return posts_visible_to(self.request.user).select_related("asset")
@@ -170,3 +170,11 @@ class ScheduledPostViewSet(
         query = AnalyticsInput(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         return Response(AnalyticsOutput(post_analytics(user=request.user, **query.validated_data)).data)
+
+
+class SocialAccountViewSet(social_views.SocialAccountViewSet):
+    """The social app's accounts endpoint, routed here because disconnecting an account also
+    cancels its unpublished posts (a rule of posts, which the social app does not know)."""
+
+    def disconnect(self, *, account, by) -> None:
+        services.social_account_disconnect(account=account, by=by)

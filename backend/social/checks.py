@@ -3,10 +3,11 @@ platform would reject is refused at scheduling time, not found out at publish ti
 from __future__ import annotations
 
 from django.db import transaction
-from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from backend.accounts.models import Organization, User
 from backend.assets.models import MediaAsset
+from backend.assets.services import media_asset_create
+from backend.core.exceptions import ValidationFailed
 
 from .platforms.registry import get_service
 from .preflight import PreflightResult, preflight
@@ -25,16 +26,16 @@ def post_preflight(*, platform: str, caption: str, hashtags: list[str], image: b
 
 
 def post_content_check(*, platform: str, caption: str, hashtags: list[str], asset: MediaAsset | None) -> None:
-    """Raise a 400 listing, per field, every problem the platform would reject the post for."""
+    """Raise ValidationFailed (a 400) listing, per field, every problem the platform would reject the post for."""
     result = post_preflight(
         platform=platform, caption=caption, hashtags=hashtags, image=asset_bytes(asset) if asset else None, fix=False
     )
     if result.ok:
         return
-    errors: dict[str, list[ErrorDetail]] = {}
+    errors: dict[str, list[tuple[str, str]]] = {}
     for problem in result.problems:
-        errors.setdefault(API_FIELDS.get(problem.field, problem.field), []).append(ErrorDetail(problem.message, code=problem.code))
-    raise ValidationError(errors)
+        errors.setdefault(API_FIELDS.get(problem.field, problem.field), []).append((problem.message, problem.code))
+    raise ValidationFailed(errors)
 
 
 @transaction.atomic
@@ -42,8 +43,6 @@ def preflight_run(
     *, platform: str, caption: str, hashtags: list[str], image: bytes | None, organization: Organization | None, by: User
 ) -> tuple[PreflightResult, MediaAsset | None]:
     """Check a post; when the image can be fixed and we know whose library it is, keep the fix."""
-    from backend.assets.services import media_asset_create
-
     result = post_preflight(platform=platform, caption=caption, hashtags=hashtags, image=image, fix=True)
     fixed_asset = None
     if result.fixed_image is not None and organization is not None:

@@ -3,7 +3,7 @@
 Everything here works on bytes and Pillow only (no models, no files, no network).
 
 Safety: an image is identified from its bytes (never from a file name), only the formats below
-are opened at all, and its declared dimensions are checked against `MAX_DECODE_PIXELS` *before*
+are opened at all, and its declared dimensions are checked against MEDIA_MAX_PIXELS *before*
 any pixel is decoded, so a decompression bomb (a small file declaring a huge canvas) is refused
 for the cost of reading its header.
 
@@ -26,19 +26,16 @@ from __future__ import annotations
 
 import io
 import math
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from PIL import Image, ImageCms, ImageOps, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, ImageStat
+
+from backend.core import images as core_images
+from backend.core.images import image_open
 
 from .platforms.requirements import Requirements
-
-# Images are refused above this many pixels, before decoding. 64 megapixels covers 48-50 MP phone
-# sensors and 61 MP full-frame cameras; an RGBA canvas this size is 256 MB, which is the most
-# one preflight may ask of a worker.
-MAX_DECODE_PIXELS = 64_000_000
 
 # The only formats Pillow may try to open (a smaller attack surface than every plugin it has).
 # Multi-picture JPEGs (MPO, written by phones) open through the JPEG plugin.
@@ -262,38 +259,29 @@ def dimension_problems(*, requirements: Requirements, width: int, height: int) -
 
 
 def _open(data: bytes) -> Image.Image:
-    """Open lazily (header only) and refuse what is not an image or declares too many pixels."""
-    Image.init()  # register every plugin, so `formats` can name WebP, TIFF and BMP
+    """Open lazily (header only) under the one bomb policy (backend.core.images), in preflight's words."""
     try:
-        with warnings.catch_warnings():
-            # Pillow warns from 89 MP and raises from 179 MP; our own, lower limit follows.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=READABLE_FORMATS)
-    except Image.DecompressionBombError:
-        raise ImageRejected("too_many_pixels", _too_big_message(None)) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-        raise ImageRejected("invalid_image", _invalid_message()) from None
-    width, height = image.size
-    if width <= 0 or height <= 0:
-        image.close()
-        raise ImageRejected("invalid_image", _invalid_message())
-    if width * height > MAX_DECODE_PIXELS:
-        image.close()
-        raise ImageRejected("too_many_pixels", _too_big_message((width, height)))
-    return image
+        return image_open(data, formats=READABLE_FORMATS)
+    except core_images.ImageRejected as exc:
+        raise _rejected(exc) from None
 
 
 def _decode(image: Image.Image) -> None:
     try:
-        image.load()
-    except Image.DecompressionBombError:
-        raise ImageRejected("too_many_pixels", _too_big_message(None)) from None
-    except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError):
-        raise ImageRejected(
+        core_images.image_load(image)
+    except core_images.ImageRejected as exc:
+        raise _rejected(exc) from None
+
+
+def _rejected(exc: core_images.ImageRejected) -> ImageRejected:
+    if exc.code == core_images.TOO_MANY_PIXELS:
+        return ImageRejected("too_many_pixels", _too_big_message(exc.size))
+    if exc.code == core_images.DAMAGED_IMAGE:
+        return ImageRejected(
             "invalid_image",
-            "This image looks damaged or incomplete: it could not be read to the end. "
-            "Please upload it again.",
-        ) from None
+            "This image looks damaged or incomplete: it could not be read to the end. Please upload it again.",
+        )
+    return ImageRejected("invalid_image", _invalid_message())
 
 
 def _orientation(image: Image.Image) -> int:
@@ -435,7 +423,7 @@ def _nudge_into_bounds(requirements: Requirements, width: int, height: int) -> t
 
 
 def _too_big_message(size: tuple[int, int] | None) -> str:
-    limit = MAX_DECODE_PIXELS // 1_000_000
+    limit = core_images.max_pixels() // 1_000_000
     if size is None:
         return (f"This image declares an enormous size; Postloom only processes images up to "
                 f"{limit} megapixels. Please upload a smaller export.")

@@ -56,9 +56,13 @@ def _sandbox_external_id() -> str:
 
 
 class SandboxPublication(models.Model):
-    """What the sandbox platform received: one row per successful publish."""
+    """What the sandbox platform received: one row per successful publish.
 
-    post = models.ForeignKey("scheduling.ScheduledPost", on_delete=models.SET_NULL, null=True, related_name="sandbox_publications")
+    `post` is the publisher's reference (PublishRequest.post_id), as a real platform would keep a
+    client reference: a plain id, not a foreign key, so the social app knows nothing of posts.
+    """
+
+    post = models.BigIntegerField(null=True, blank=True, db_index=True, db_column="post_id")
     social_account = models.ForeignKey(SocialAccount, on_delete=models.SET_NULL, null=True, related_name="sandbox_publications")
     caption = models.TextField(blank=True)
     media = models.JSONField(default=list, blank=True)
@@ -93,31 +97,3 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"OAuth {self.platform} for organization {self.organization_id}"
-
-
-class PostMetrics(models.Model):
-    """One reading of a published post's engagement; the newest successful one is what the API shows.
-
-    `checkpoint` names the scheduled reading it was ("1h", "6h", ... after posting; empty for a
-    reading someone asked for). A failed reading is kept with its error, so a checkpoint is not
-    retried in a loop; it never changes the post.
-    """
-
-    post = models.ForeignKey("scheduling.ScheduledPost", on_delete=models.CASCADE, related_name="metrics_readings")
-    checkpoint = models.CharField(max_length=16, blank=True)
-    likes = models.BigIntegerField(null=True, blank=True)
-    comments = models.BigIntegerField(null=True, blank=True)
-    shares = models.BigIntegerField(null=True, blank=True)
-    views = models.BigIntegerField(null=True, blank=True)
-    reach = models.BigIntegerField(null=True, blank=True)
-    impressions = models.BigIntegerField(null=True, blank=True)
-    error_code = models.CharField(max_length=64, blank=True)
-    error_message = models.TextField(blank=True)
-    fetched_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-fetched_at", "-id"]
-        indexes = [models.Index(fields=["post", "-fetched_at"], name="post_metrics_latest_idx")]
-
-    def __str__(self) -> str:
-        return f"Metrics of post {self.post_id} at {self.fetched_at:%Y-%m-%d %H:%M}"

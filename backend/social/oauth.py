@@ -20,7 +20,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from backend.accounts.models import MANAGER_ROLES, Organization, User
-from backend.core.permissions import require_role
+from backend.accounts.permissions import require_role
 
 from .models import OAuthState, SocialAccount
 from .platforms.base import PublishError, SocialMediaService, pkce_pair
@@ -43,9 +43,8 @@ def _hash(state: str) -> str:
 
 def _require_oauth(service: SocialMediaService) -> None:
     if not service.oauth_supported:
-        manual = " Connect WhatsApp manually" if service.platform == "whatsapp" else " Connect it manually"
         raise OAuthError(
-            detail=f"{service.name} accounts are not connected with OAuth.{manual} with POST /api/social/accounts/.",
+            detail=f"{service.name} accounts are not connected with OAuth.{service.manual_connection_hint} with POST /api/social/accounts/.",
             code="oauth_not_supported",
         )
     config = settings.SOCIAL_PLATFORMS.get(service.platform, {})

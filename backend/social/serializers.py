@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-import re
-
 from rest_framework import serializers
 
 from backend.accounts.fields import MemberOrganizationField
 from backend.assets.serializers import MediaAssetOutput
 
 from .models import SandboxPublication, SocialAccount
-from .platforms.registry import platform_choices
+from .platforms.base import MetadataInvalid
+from .platforms.registry import get_service, platform_choices
+from .text import InvalidHashtag, normalise_hashtags
 
 
 class PlatformField(serializers.ChoiceField):
@@ -16,6 +16,23 @@ class PlatformField(serializers.ChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(choices=platform_choices(), **kwargs)
+
+
+class HashtagsField(serializers.ListField):
+    """A post's hashtags, normalised the one way (social.text.normalise_hashtags): '#' added, duplicates dropped."""
+
+    child = serializers.CharField(max_length=100)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 60)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        tags = super().to_internal_value(data)
+        try:
+            return normalise_hashtags(tags)
+        except InvalidHashtag as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
 
 class SocialAccountOutput(serializers.ModelSerializer):
@@ -43,88 +60,14 @@ class SocialAccountInput(serializers.Serializer):
     metadata = serializers.DictField(required=False, default=dict)
 
     def validate(self, data):
-        if data["platform"] != "sandbox" and not data["access_token"]:
+        service = get_service(data["platform"])
+        if service.requires_access_token and not data["access_token"]:
             raise serializers.ValidationError({"access_token": ["An access token is required for this platform."]})
-        validate_metadata = METADATA_VALIDATORS.get(data["platform"])
-        if validate_metadata is not None:
-            data["metadata"], data["external_id"] = validate_metadata(dict(data["metadata"]), data["external_id"])
+        try:
+            data["metadata"], data["external_id"] = service.clean_metadata(metadata=dict(data["metadata"]), external_id=data["external_id"])
+        except MetadataInvalid as exc:
+            raise serializers.ValidationError({"metadata": exc.errors}) from None
         return data
-
-
-E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
-NUMBER_SEPARATORS_RE = re.compile(r"[\s().-]")
-GRAPH_ID_RE = re.compile(r"^\d{1,32}$")
-TEMPLATE_NAME_RE = re.compile(r"^[a-z0-9_]{1,512}$")
-LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$")
-LINKEDIN_URN_RE = re.compile(r"^urn:li:(person|organization):[A-Za-z0-9_-]{1,64}$")
-MAX_RECIPIENTS = 10000
-
-
-def _whatsapp_metadata(metadata: dict, external_id: str) -> tuple[dict, str]:
-    """phone_number_id (required), recipients (E.164, deduplicated), template {name, language, body_text?}."""
-    errors: dict = {}
-    phone_number_id = str(metadata.get("phone_number_id", "")).strip()
-    if not GRAPH_ID_RE.match(phone_number_id):
-        errors["phone_number_id"] = ["The WhatsApp phone number id (digits, from WhatsApp Manager > API setup) is required."]
-    elif external_id and external_id != phone_number_id:
-        errors["phone_number_id"] = ["Must be the same as external_id (or leave external_id empty)."]
-    recipients = metadata.get("recipients")
-    clean: list[str] = []
-    if not isinstance(recipients, list) or not recipients:
-        errors["recipients"] = ["A list of opted-in customers' numbers in E.164 form (e.g. +919876543210) is required."]
-    elif len(recipients) > MAX_RECIPIENTS:
-        errors["recipients"] = [f"At most {MAX_RECIPIENTS} recipients."]
-    else:
-        bad = []
-        for number in recipients:
-            normal = NUMBER_SEPARATORS_RE.sub("", number) if isinstance(number, str) else ""
-            if E164_RE.match(normal):
-                clean.append(normal)
-            else:
-                bad.append(str(number)[:32])
-        if bad:
-            errors["recipients"] = [f"Not an E.164 number (+ country code and number): {value!r}." for value in bad[:10]]
-    template = metadata.get("template")
-    if template is not None:
-        if not isinstance(template, dict):
-            errors["template"] = ["Must be an object {name, language, body_text?}."]
-        else:
-            problems = []
-            if not TEMPLATE_NAME_RE.match(str(template.get("name", ""))):
-                problems.append("name: the approved template's name (lower-case letters, digits, underscores).")
-            if not LANGUAGE_RE.match(str(template.get("language", ""))):
-                problems.append("language: the template's language code, e.g. en_US or hi.")
-            if "body_text" in template and not isinstance(template["body_text"], bool):
-                problems.append("body_text: true or false.")
-            if problems:
-                errors["template"] = problems
-            else:
-                template = {"name": template["name"], "language": template["language"], "body_text": bool(template.get("body_text", False))}
-    if errors:
-        raise serializers.ValidationError({"metadata": errors})
-    metadata.update(phone_number_id=phone_number_id, recipients=list(dict.fromkeys(clean)))
-    if template is not None:
-        metadata["template"] = template
-    return metadata, phone_number_id
-
-
-def _linkedin_metadata(metadata: dict, external_id: str) -> tuple[dict, str]:
-    """author_urn (urn:li:person:... or urn:li:organization:...) and organization_id (digits) are optional."""
-    errors: dict = {}
-    if "author_urn" in metadata and not LINKEDIN_URN_RE.match(str(metadata["author_urn"])):
-        errors["author_urn"] = ["Must be urn:li:person:{id} or urn:li:organization:{id}."]
-    if "organization_id" in metadata:
-        organization_id = str(metadata["organization_id"]).strip()
-        if not organization_id.isdigit() or len(organization_id) > 32:
-            errors["organization_id"] = ["Must be the LinkedIn Page's numeric id."]
-        else:
-            metadata["organization_id"] = organization_id
-    if errors:
-        raise serializers.ValidationError({"metadata": errors})
-    return metadata, external_id
-
-
-METADATA_VALIDATORS = {"whatsapp": _whatsapp_metadata, "linkedin": _linkedin_metadata}
 
 
 class PlatformOutput(serializers.Serializer):
@@ -150,7 +93,7 @@ class PlatformOutput(serializers.Serializer):
 class PreflightInput(serializers.Serializer):
     platform = PlatformField()
     caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=70000, trim_whitespace=False)
-    hashtags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list, max_length=60)
+    hashtags = HashtagsField(required=False, default=list)
     asset = serializers.FileField(required=False, help_text="An image to check (multipart).")
     asset_id = serializers.IntegerField(required=False, help_text="Or a media asset of your organizations.")
     organization = MemberOrganizationField(required=False, help_text="Where to keep the fixed image of an uploaded file.")
@@ -210,13 +153,3 @@ class OAuthCallbackInput(serializers.Serializer):
         if not data.get("code"):
             raise serializers.ValidationError({"code": ["This field is required."]})
         return data
-
-
-class PostMetricsOutput(serializers.Serializer):
-    likes = serializers.IntegerField(allow_null=True)
-    comments = serializers.IntegerField(allow_null=True)
-    shares = serializers.IntegerField(allow_null=True)
-    views = serializers.IntegerField(allow_null=True)
-    reach = serializers.IntegerField(allow_null=True)
-    impressions = serializers.IntegerField(allow_null=True)
-    fetched_at = serializers.DateTimeField(allow_null=True, help_text="When the platform was read; null before the first reading.")

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.models import MANAGER_ROLES, Organization, User
-from backend.core.permissions import require_role
+from backend.accounts.permissions import require_role
 
+from .accounts import account_transition
 from .models import SocialAccount
-from .tokens import credentials_for  # noqa: F401  (re-exported: publishing imports it from here)
 
 
 @transaction.atomic
@@ -43,19 +43,16 @@ def social_account_connect(
 
 
 @transaction.atomic
-def social_account_disconnect(*, account: SocialAccount, by: User) -> SocialAccount:
-    """Disconnect: forget the tokens, keep the history, cancel what was still to be published."""
-    from backend.scheduling.services import posts_cancel_for_account
-
+def social_account_disconnect(*, account: SocialAccount, by: User) -> tuple[SocialAccount, bool]:
+    """Disconnect: forget the tokens, keep the history. Returns the account and whether it was
+    connected until now (the scheduling app then cancels what was still to be published)."""
     require_role(by, account.organization_id, MANAGER_ROLES, action="disconnect social accounts")
     account = SocialAccount.objects.select_for_update().get(pk=account.pk)
     if account.status == SocialAccount.Status.DISCONNECTED:
-        return account
-    account.status = SocialAccount.Status.DISCONNECTED
-    account.status_reason = f"Disconnected by {by.email}."
-    account.access_token = ""
-    account.refresh_token = ""
-    account.disconnected_at = timezone.now()
-    account.save(update_fields=["status", "status_reason", "access_token", "refresh_token", "disconnected_at", "updated_at"])
-    posts_cancel_for_account(account=account, reason=f"The {account.platform} account {account.handle} was disconnected.")
-    return account
+        return account, False
+    account_transition(
+        account_id=account.pk, to=SocialAccount.Status.DISCONNECTED, current=account.status,
+        reason=f"Disconnected by {by.email}.", access_token="", refresh_token="", disconnected_at=timezone.now(),
+    )
+    account.refresh_from_db()
+    return account, True

@@ -8,6 +8,30 @@ from twitter_text import parse_tweet
 # A hashtag is '#' followed by letters, marks (Devanagari and Tamil vowel signs), digits or '_'.
 HASHTAG_RE = re.compile(r"(?<![\w&])#([^\W_]|_)[\w\u0900-\u0dff]*", re.UNICODE)
 MENTION_RE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{1,30}", re.UNICODE)
+# What may follow the '#' of a hashtag the shop types (with or without the '#').
+HASHTAG_BODY = re.compile(r"^[^\W_]?[\w\u0900-\u0dff]*$", re.UNICODE)
+
+
+class InvalidHashtag(ValueError):
+    pass
+
+
+def normalise_hashtag(value: str) -> str:
+    """`value` as a hashtag: '#' added when missing; InvalidHashtag if it is not one."""
+    tag = value.strip().lstrip("#")
+    if not tag or not HASHTAG_BODY.match(tag):
+        raise InvalidHashtag(f"'{value}' is not a hashtag: use letters, digits or _ with no spaces.")
+    return f"#{tag}"
+
+
+def normalise_hashtags(values: list[str]) -> list[str]:
+    """The one normalisation of a post's hashtags (scheduling and preflight): each with its '#',
+    duplicates (ignoring case) dropped, first spelling kept. Raises InvalidHashtag."""
+    seen: dict[str, str] = {}
+    for value in values:
+        tag = normalise_hashtag(value)
+        seen.setdefault(tag.lower(), tag)
+    return list(seen.values())
 
 
 def caption_length(text: str, counting: str = "chars") -> int:

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .accounts import account_can_publish, account_mark_needs_reconnect
 from .models import SocialAccount
 from .platforms.base import Credentials, ErrorKind, PublishError, TokenSet
 from .platforms.registry import all_services, get_service
@@ -49,6 +50,7 @@ def credentials_for(account: SocialAccount) -> Credentials:
         refresh_token=account.refresh_token,
         expires_at=account.expires_at,
         metadata=dict(account.metadata),
+        token_version=account.token_version,
     )
 
 
@@ -62,7 +64,7 @@ def can_refresh(account: SocialAccount, *, now: datetime | None = None) -> bool:
         service = get_service(account.platform)
     except LookupError:
         return False
-    if not service.refresh_with or account.status != SocialAccount.Status.ACTIVE:
+    if not service.refresh_with or not account_can_publish(account):
         return False
     now = now or timezone.now()
     if service.refresh_with == "refresh_token":
@@ -185,12 +187,7 @@ def account_refresh_token(*, account_id: int, seen_version: int | None = None) -
 
 
 def _mark_needs_reconnect(*, account_id: int, version: int, error: PublishError) -> None:
-    SocialAccount.objects.filter(pk=account_id, token_version=version).update(
-        status=SocialAccount.Status.NEEDS_RECONNECT,
-        status_reason=f"{error.message} Reconnect the account.",
-        refresh_claimed_until=None,
-        updated_at=timezone.now(),
-    )
+    account_mark_needs_reconnect(account_id=account_id, token_version=version, reason=f"{error.message} Reconnect the account.")
 
 
 def accounts_refresh_expiring(*, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:

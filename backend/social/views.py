@@ -9,9 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import WRITER_ROLES, Organization
+from backend.accounts.selectors import member_scope
 from backend.assets.models import MediaAsset
 from backend.core.idempotency import idempotent
-from backend.core.permissions import OrganizationRole, org_roles
+from backend.accounts.permissions import org_roles
 
 from . import services
 from .models import SandboxPublication, SocialAccount
@@ -44,14 +45,12 @@ class SocialAccountViewSet(
 ):
     queryset = SocialAccount.objects.none()  # for the schema; requests use get_queryset
     serializer_class = SocialAccountOutput
-    permission_classes = [OrganizationRole]
-    action_roles = {"destroy": ("owner", "admin")}
     filterset_fields = ["organization", "platform", "status"]
     search_fields = ["handle"]
     ordering_fields = ["created_at", "platform", "handle"]
 
     def get_queryset(self):
-        return SocialAccount.objects.filter(organization__memberships__user=self.request.user)
+        return member_scope(SocialAccount.objects.all(), user=self.request.user)
 
     @extend_schema(request=SocialAccountInput, responses={201: SocialAccountOutput})
     @idempotent
@@ -62,8 +61,13 @@ class SocialAccountViewSet(
         return Response(SocialAccountOutput(account).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, *args, **kwargs):
-        services.social_account_disconnect(account=self.get_object(), by=request.user)
+        self.disconnect(account=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def disconnect(self, *, account: SocialAccount, by) -> None:
+        """The social app only forgets the tokens; backend.scheduling.views extends this to cancel
+        the account's unpublished posts (the endpoint is routed to that subclass)."""
+        services.social_account_disconnect(account=account, by=by)
 
 
 class SandboxPublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -73,7 +77,7 @@ class SandboxPublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     ordering_fields = ["published_at"]
 
     def get_queryset(self):
-        return SandboxPublication.objects.filter(social_account__organization__memberships__user=self.request.user)
+        return member_scope(SandboxPublication.objects.all(), user=self.request.user, via="social_account__organization")
 
 
 class PreflightView(APIView):
@@ -86,7 +90,7 @@ class PreflightView(APIView):
         data = body.validated_data
         organization, image = data.get("organization"), None
         if "asset_id" in data:
-            asset = get_object_or_404(MediaAsset.objects.filter(organization__memberships__user=request.user), pk=data["asset_id"])
+            asset = get_object_or_404(member_scope(MediaAsset.objects.all(), user=request.user), pk=data["asset_id"])
             organization, image = asset.organization, asset_bytes(asset)
         elif "asset" in data:
             image = data["asset"].read()

@@ -243,7 +243,7 @@ def sandbox_figures(scenario: str, post_ids: list[int], *, wall: float, **notes)
     from backend.social.models import SandboxPublication
 
     received: dict[int, list[datetime]] = defaultdict(list)
-    for post_id, published_at in SandboxPublication.objects.filter(post_id__in=post_ids).values_list("post_id", "published_at"):
+    for post_id, published_at in SandboxPublication.objects.filter(post__in=post_ids).values_list("post", "published_at"):
         received[post_id].append(published_at)
     return _figures(scenario, post_ids, received, wall=wall, notes=notes)
 

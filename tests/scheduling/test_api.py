@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from backend.assets.models import MediaAsset
 from backend.scheduling.models import ScheduledPost
-from backend.social.models import SocialAccount
+from backend.social.models import SandboxPublication, SocialAccount
 from tests.conftest import future
 
 pytestmark = pytest.mark.django_db
@@ -234,7 +234,7 @@ def test_publish_now_publishes_through_a_worker(owner_client, make_post, django_
     assert response.status_code == 202
     post.refresh_from_db()
     assert post.status == Status.POSTED
-    assert post.sandbox_publications.count() == 1
+    assert SandboxPublication.objects.filter(post=post.pk).count() == 1
     assert owner_client.post(f"/api/schedule/{post.id}/publish_now/").status_code == 409
 
 

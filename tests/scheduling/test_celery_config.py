@@ -1,8 +1,16 @@
 """The Celery settings exactly-once publishing relies on."""
-from django.conf import settings
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from backend.celery import app
-from backend.scheduling.tasks import DISPATCH_TASK, dispatch_due_posts, publish_post
+from backend.core import task_names
+from backend.scheduling.tasks import dispatch_due_posts, publish_post
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_publish_tasks_have_their_own_queue_and_beat_ticks_the_default_one():
@@ -14,12 +22,25 @@ def test_publish_tasks_have_their_own_queue_and_beat_ticks_the_default_one():
 
 
 def test_task_names_are_pinned_and_publishing_acknowledges_late():
-    assert (dispatch_due_posts.name, publish_post.name) == (DISPATCH_TASK, "scheduling.publish_post")
+    assert (dispatch_due_posts.name, publish_post.name) == (task_names.DISPATCH_DUE_POSTS, "scheduling.publish_post")
     assert publish_post.acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
 
 
-def test_time_limits_sit_below_the_lease_and_the_visibility_timeout():
-    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < settings.PUBLISH_LEASE_SECONDS
-    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout")
-    assert visibility is None or settings.CELERY_TASK_TIME_LIMIT < visibility
+@pytest.mark.parametrize(
+    "env, refusal",
+    [
+        ({"CELERY_TASK_SOFT_TIME_LIMIT": "300", "CELERY_TASK_TIME_LIMIT": "300"}, "CELERY_TASK_SOFT_TIME_LIMIT must be below"),
+        ({"PUBLISH_LEASE_SECONDS": "200"}, "must exceed CELERY_TASK_TIME_LIMIT"),
+        ({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "CELERY_VISIBILITY_TIMEOUT": "100"}, "must be below CELERY_VISIBILITY_TIMEOUT"),
+    ],
+)
+def test_settings_refuse_time_limits_that_break_the_lease(env, refusal):
+    """The settings check itself, run as the process that would start with such values (the suite's
+    own settings loaded already, so asserting their values again would prove nothing)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import backend.settings"],
+        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "backend.settings", "CELERY_BROKER_URL": "filesystem://", **env}, capture_output=True, text=True,
+    )
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and refusal in done.stderr

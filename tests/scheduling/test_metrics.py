@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from backend.scheduling.models import ScheduledPost
 from backend.scheduling.publishing import post_publish
-from backend.social.models import PostMetrics, SocialAccount
-from backend.social.tasks import fetch_due_metrics
+from backend.scheduling.models import PostMetrics
+from backend.social.models import SocialAccount
+from backend.scheduling.tasks import fetch_due_metrics
 
 pytestmark = pytest.mark.django_db
 S = ScheduledPost.Status
@@ -117,10 +118,3 @@ def test_periodic_task_reads_each_checkpoint_once(platforms, make_post, x_accoun
         assert fetch_due_metrics() == 0
     assert not PostMetrics.objects.filter(post__in=[too_new, too_old]).exists()
     assert len(platforms.requests) == 2
-
-
-def test_the_metrics_periodic_task_exists_after_migrations(settings):
-    from django_celery_beat.models import PeriodicTask
-
-    task = PeriodicTask.objects.get(task="social.fetch_due_metrics")
-    assert task.enabled and task.interval.every == settings.METRICS_INTERVAL_SECONDS

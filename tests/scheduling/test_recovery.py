@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from backend.scheduling.models import PublishAttempt, ScheduledPost
 from backend.scheduling.publishing import posts_dispatch_due
-from backend.scheduling.recovery import MAX_LEASE_RECOVERIES
+from backend.scheduling.outcomes import MAX_LEASE_RECOVERIES
 from backend.scheduling.tasks import dispatch_due_posts
 from backend.social.models import SandboxPublication
 from backend.social.platforms.base import SocialMediaService
@@ -44,14 +44,14 @@ def stuck_post(make_post, *, claimed_ago=LEASE + 5, attempt=True, **fields):
 
 def test_stuck_post_that_reached_the_sandbox_is_marked_posted_without_publishing_again(make_post, sandbox, django_capture_on_commit_callbacks):
     post = stuck_post(make_post)
-    publication = SandboxPublication.objects.create(post=post, social_account=sandbox, caption=post.caption)
+    publication = SandboxPublication.objects.create(post=post.pk, social_account=sandbox, caption=post.caption)
 
     run_beat(django_capture_on_commit_callbacks)
 
     post.refresh_from_db()
     assert post.status == S.POSTED
     assert post.external_post_id == publication.external_id
-    assert SandboxPublication.objects.filter(post=post).count() == 1
+    assert SandboxPublication.objects.filter(post=post.pk).count() == 1
     (attempt,) = post.attempts.all()
     assert (attempt.outcome, attempt.error_code) == ("success", "recovered")
     assert attempt.finished_at is not None
@@ -64,7 +64,7 @@ def test_stuck_post_that_never_reached_the_sandbox_is_published_once(make_post, 
 
     post.refresh_from_db()
     assert post.status == S.POSTED
-    assert SandboxPublication.objects.filter(post=post).count() == 1
+    assert SandboxPublication.objects.filter(post=post.pk).count() == 1
     assert [(a.outcome, a.error_code) for a in post.attempts.all()] == [("transient", "lease_expired"), ("success", "")]
     assert post.metadata["lease_recoveries"] == 1
 
@@ -80,7 +80,7 @@ def test_worker_that_died_before_recording_an_attempt_is_retried_without_asking_
 
     post.refresh_from_db()
     assert post.status == S.POSTED
-    assert SandboxPublication.objects.filter(post=post).count() == 1
+    assert SandboxPublication.objects.filter(post=post.pk).count() == 1
     assert post.attempts.first().error_code == "lease_expired"
 
 
@@ -93,8 +93,8 @@ def test_platform_that_cannot_tell_fails_the_post_asking_to_verify(make_post, mo
     post.refresh_from_db()
     assert post.status == S.FAILED
     assert post.error_code == "lease_expired"
-    assert "Verify on the platform before retrying" in post.error_message
-    assert not SandboxPublication.objects.filter(post=post).exists()
+    assert "check the account before retrying" in post.error_message
+    assert not SandboxPublication.objects.filter(post=post.pk).exists()
     assert post.attempts.get().outcome == "unconfirmed"
 
 
@@ -116,7 +116,7 @@ def test_a_post_whose_worker_keeps_dying_stops_being_retried(make_post, django_c
     post.refresh_from_db()
     assert post.status == S.FAILED
     assert "stopped 4 times" in post.error_message
-    assert not SandboxPublication.objects.filter(post=post).exists()
+    assert not SandboxPublication.objects.filter(post=post.pk).exists()
 
 
 def test_a_post_claimed_again_meanwhile_is_not_recovered(make_post, sandbox):
@@ -142,7 +142,7 @@ def test_posts_missed_beyond_the_tolerance_fail_and_recent_ones_publish(make_pos
     assert missed.error_code == "missed"
     assert missed.error_message.startswith("Missed: this post was due at")
     assert "beyond the 1 h 0 min allowed" in missed.error_message
-    assert not SandboxPublication.objects.filter(post=missed).exists()
+    assert not SandboxPublication.objects.filter(post=missed.pk).exists()
     assert (missed.attempts.get().outcome, missed.attempts.get().error_code) == ("permanent", "missed")
     assert late.status == S.POSTED
     assert retried.status == S.POSTED

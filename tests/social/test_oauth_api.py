@@ -228,7 +228,7 @@ def test_a_demoted_user_cannot_finish_the_connection(platforms, owner_client, or
 
     started = start(owner_client, org, "linkedin")
     Membership.objects.filter(user=owner).update(role=Role.EDITOR)
-    from backend.core.permissions import forget_org_roles
+    from backend.accounts.permissions import forget_org_roles
 
     forget_org_roles(owner)
     response = callback(owner_client, "linkedin", started.data["state"])

@@ -134,10 +134,3 @@ def test_a_second_refresher_does_not_spend_the_refresh_token_while_one_holds_the
     assert platforms.requests == []
     account.refresh_from_db()
     assert account.status == SocialAccount.Status.ACTIVE
-
-
-def test_the_periodic_task_exists_after_migrations(settings):
-    from django_celery_beat.models import PeriodicTask
-
-    task = PeriodicTask.objects.get(task="social.refresh_expiring_tokens")
-    assert task.enabled and task.interval.every == settings.SOCIAL_TOKEN_REFRESH_INTERVAL_SECONDS

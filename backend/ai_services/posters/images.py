@@ -1,10 +1,9 @@
 """Reading the shop's product photo safely: content-sniffed, bomb-guarded, upright, RGB."""
 from __future__ import annotations
 
-import io
-import warnings
+from PIL import Image, ImageOps
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from backend.core.images import DAMAGED_IMAGE, TOO_MANY_PIXELS, ImageRejected, image_decode
 
 from .errors import ImageTooLarge, InvalidImage
 
@@ -14,36 +13,32 @@ WORKING_MAX_SIDE = 2048  # decoding and resizing beyond this buys nothing on a 1
 
 def load_product_image(data: bytes, *, max_pixels: int, max_bytes: int) -> Image.Image:
     """Decode `data` into an upright RGB image, refusing anything that is not a real image
-    or that declares more than `max_pixels` pixels (checked from the header, before decoding)."""
+    or that declares more than MEDIA_MAX_PIXELS pixels (checked from the header, before decoding).
+    `max_pixels` is kept for callers; the limit is the project's one bomb policy."""
     if not isinstance(data, (bytes, bytearray)) or not data:
         raise InvalidImage("The product image is empty.", field="product_image")
     if len(data) > max_bytes:
         raise ImageTooLarge(f"The product image is larger than {max_bytes // (1024 * 1024)} MB.", field="product_image")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(bytes(data)))  # reads the header only
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageTooLarge("The product image has too many pixels.", field="product_image") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise InvalidImage("The file is not an image we can read (JPEG, PNG or WebP).", field="product_image") from None
-    if image.format not in ALLOWED_FORMATS:
-        raise InvalidImage(f"Unsupported image format {image.format}; use JPEG, PNG or WebP.", field="product_image")
-    width, height = image.size
-    if width < 1 or height < 1:
-        raise InvalidImage("The product image has no pixels.", field="product_image")
-    if width * height > max_pixels:
-        raise ImageTooLarge(
-            f"The product image is {width}x{height} pixels; at most {max_pixels:,} pixels are accepted.",
-            field="product_image",
+        # The one decode-and-verify function and bomb policy (backend/core/images.py); libjpeg may
+        # decode at a reduced scale when the photo is much larger than needed.
+        decoded = image_decode(  # MPO opens through the JPEG plugin
+            data, formats=ALLOWED_FORMATS - {"MPO"}, draft_size=(WORKING_MAX_SIDE, WORKING_MAX_SIDE)
         )
-    if image.format in ("JPEG", "MPO"):
-        # Let libjpeg decode at a reduced scale when the photo is much larger than needed.
-        image.draft("RGB", (WORKING_MAX_SIDE, WORKING_MAX_SIDE))
+    except ImageRejected as exc:
+        if exc.code == TOO_MANY_PIXELS and exc.size is not None:
+            raise ImageTooLarge(
+                f"The product image is {exc.size[0]}x{exc.size[1]} pixels; at most {exc.limit:,} pixels are accepted.",
+                field="product_image",
+            ) from None
+        if exc.code == TOO_MANY_PIXELS:
+            raise ImageTooLarge("The product image has too many pixels.", field="product_image") from None
+        if exc.code == DAMAGED_IMAGE:
+            raise InvalidImage("The product image is damaged or truncated.", field="product_image") from None
+        raise InvalidImage("The file is not an image we can read (JPEG, PNG or WebP).", field="product_image") from None
     try:
-        image.load()
-        image = ImageOps.exif_transpose(image)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        image = ImageOps.exif_transpose(decoded.image)
+    except (OSError, SyntaxError, ValueError):
         raise InvalidImage("The product image is damaged or truncated.", field="product_image") from None
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")

@@ -1,21 +1,10 @@
-"""Register beat's periodic tasks, so a fresh database publishes without any manual step."""
+"""Once registered beat's periodic tasks by calling live code; now a no-op kept for the history.
+
+The periodic tasks come from settings.CELERY_BEAT_SCHEDULE, which django-celery-beat's
+DatabaseScheduler writes to its tables when beat starts (matching the rows this migration made by
+name, so an upgraded database keeps one row per task).
+"""
 from django.db import migrations
-
-
-def create_periodic_tasks(apps, schema_editor):
-    from backend.scheduling.periodic import periodic_tasks_sync
-
-    periodic_tasks_sync(
-        interval_model=apps.get_model("django_celery_beat", "IntervalSchedule"),
-        task_model=apps.get_model("django_celery_beat", "PeriodicTask"),
-    )
-
-
-def remove_periodic_tasks(apps, schema_editor):
-    from backend.scheduling.periodic import periodic_task_specs
-
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[spec["name"] for spec in periodic_task_specs()]).delete()
 
 
 class Migration(migrations.Migration):
@@ -24,4 +13,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_periodic_tasks, remove_periodic_tasks)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from django.conf import settings
+
 from .requirements import Requirements
 
 
@@ -47,6 +49,14 @@ class PublishError(Exception):
 
     def __repr__(self) -> str:
         return f"PublishError({self.kind.value}, {self.code!r}, {self.message!r})"
+
+
+class MetadataInvalid(Exception):
+    """An account's platform settings are not valid: `errors` is `{"key": ["message", ...]}`."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(str(errors))
+        self.errors = errors
 
 
 class PublicationUnknown(Exception):
@@ -87,6 +97,9 @@ class Credentials:
     refresh_token: str = ""
     expires_at: datetime | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The account's token version these tokens are (see social/tokens.py): an account is marked
+    # `needs_reconnect` for an AUTH answer only if nobody stored newer tokens meanwhile.
+    token_version: int = 0
 
     def __repr__(self) -> str:  # never leak tokens into logs or tracebacks
         return f"Credentials(account_id={self.account_id}, handle={self.handle!r})"
@@ -164,6 +177,23 @@ class Metrics:
     impressions: int | None = None
 
 
+@dataclass(frozen=True)
+class PublishAllowance:
+    """A limit an account must stay within: at most `limit` posts in a rolling `window_seconds`.
+
+    `used` posts were already counted by the platform at `read_at` (None: nothing counted, count
+    the window from now). The publisher adds the posts it published since, and makes a post wait
+    (RATE_LIMITED) until the window frees when the limit is reached. `message` may use `{used}`.
+    """
+
+    limit: int
+    window_seconds: int
+    message: str
+    used: int = 0
+    read_at: datetime | None = None
+    retry_seconds: float = 60.0  # how long to wait when the window's oldest post is unknown
+
+
 class SocialMediaService(ABC):
     """Base of every adapter. Subclasses set `platform`, `name` and `requirements`."""
 
@@ -190,6 +220,38 @@ class SocialMediaService(ABC):
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
         """Latest engagement of a published post; platforms without an API return empty metrics."""
         return Metrics()
+
+    # --- Hooks the post-level code asks (it never branches on the platform) -------------------
+    def publish_allowances(self, *, credentials: Credentials) -> list[PublishAllowance]:
+        """The posting limits of this account, checked before each publish.
+
+        Default: the rolling window configured for the platform in SOCIAL_PUBLISH_WINDOWS
+        (X: 100 posts per 15 minutes per user), if any. Adapters add their own (Instagram's quota).
+        """
+        window = settings.SOCIAL_PUBLISH_WINDOWS.get(self.platform)
+        if not window:
+            return []
+        limit, seconds = int(window[0]), int(window[1])
+        return [
+            PublishAllowance(
+                limit=limit,
+                window_seconds=seconds,
+                message=f"{self.name} allows {limit} posts per {seconds // 60} minutes per account; this account has used them.",
+            )
+        ]
+
+    def clean_metadata(self, *, metadata: dict[str, Any], external_id: str) -> tuple[dict[str, Any], str]:
+        """Check and normalise an account's platform settings when it is connected by hand.
+
+        Returns (metadata, external_id); raises `MetadataInvalid` with `{"key": ["message"]}`.
+        Default: accepted as given.
+        """
+        return metadata, external_id
+
+    # A manually connected account needs an access token (the sandbox needs none).
+    requires_access_token: ClassVar[bool] = True
+    # Where to send someone whose platform is not connected with OAuth.
+    manual_connection_hint: ClassVar[str] = " Connect it manually"
 
     # --- Account connection (OAuth 2.0 authorization code flow) ---------------------------
     # `oauth_supported` False means the account is connected by hand (e.g. a system-user token).

@@ -23,16 +23,33 @@ What is Instagram's own:
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone as django_timezone
+
 from . import requirements
-from .base import Credentials, ErrorKind, Metrics, PublicationUnknown, PublishError, PublishRequest, PublishResult, TokenSet
+from .base import (
+    Credentials,
+    ErrorKind,
+    Metrics,
+    PublicationUnknown,
+    PublishAllowance,
+    PublishError,
+    PublishRequest,
+    PublishResult,
+    TokenSet,
+)
 from .graph import GraphError, GraphPlatformService
 from .http import expires_at
 from .registry import register
+
+logger = logging.getLogger(__name__)
 
 NOT_READY = (9007, 2207027)
 DAILY_CAP = (9, 2207042)
@@ -181,6 +198,50 @@ class InstagramService(GraphPlatformService):
         except PublishError:  # the post exists: a missing permalink must not fail it
             return PublishResult(external_id=media_id)
         return PublishResult(external_id=media_id, permalink=body.get("permalink", ""))
+
+    def publish_allowances(self, *, credentials: Credentials) -> list[PublishAllowance]:
+        """The account's own rolling 24 h quota (content_publishing_limit), read at most every
+        INSTAGRAM_QUOTA_CACHE_SECONDS; posts published since the reading are counted on top. A
+        reading that fails is skipped (the platform's own daily-cap error still makes the post wait)."""
+        reading = self.cached_quota(credentials=credentials)
+        if reading is None:
+            return super().publish_allowances(credentials=credentials)
+        quota, read_at = reading
+        if quota.limit <= 0:
+            return super().publish_allowances(credentials=credentials)
+        return [
+            *super().publish_allowances(credentials=credentials),
+            PublishAllowance(
+                limit=quota.limit,
+                window_seconds=quota.window_seconds,
+                used=quota.used,
+                read_at=read_at,
+                retry_seconds=DAILY_CAP_RETRY_SECONDS,
+                message=f"Instagram allows {quota.limit} posts per {quota.window_seconds // 3600} hours for this account; {{used}} are used.",
+            ),
+        ]
+
+    def cached_quota(self, *, credentials: Credentials) -> tuple[PublishingQuota, datetime] | None:
+        """The account's publishing quota and when it was read (cached briefly); None if it cannot be read."""
+        key = f"social:instagram-quota:{credentials.account_id}"
+        cached = cache.get(key)
+        if cached is not None:
+            return PublishingQuota(**cached["quota"]), datetime.fromisoformat(cached["read_at"])
+        read_at = django_timezone.now()
+        try:
+            quota = self.publishing_quota(credentials=credentials)
+        except PublishError as error:
+            logger.info("Instagram quota of account %s not read: %s", credentials.account_id, error.code)
+            return None
+        except Exception:  # an unreadable answer: do not let it stop publishing
+            logger.exception("Instagram quota of account %s not read", credentials.account_id)
+            return None
+        cache.set(
+            key,
+            {"quota": {"used": quota.used, "limit": quota.limit, "window_seconds": quota.window_seconds}, "read_at": read_at.isoformat()},
+            settings.INSTAGRAM_QUOTA_CACHE_SECONDS,
+        )
+        return quota, read_at
 
     def publishing_quota(self, *, credentials: Credentials) -> PublishingQuota:
         body = self.call_json(

@@ -29,11 +29,23 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from . import requirements
-from .base import Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .base import (
+    Credentials,
+    ErrorKind,
+    MediaItem,
+    MetadataInvalid,
+    Metrics,
+    OAuthNotSupported,
+    PublishError,
+    PublishRequest,
+    PublishResult,
+    TokenSet,
+)
 from .http import HttpPlatformService, expires_at
 from .registry import register
 from ..text import HASHTAG_RE
 
+LINKEDIN_URN_RE = re.compile(r"^urn:li:(person|organization):[A-Za-z0-9_-]{1,64}$")
 RESERVED = set("\\|{}@[]()<>#*_~")
 URL_RE = re.compile(r"https?://\S+")
 
@@ -70,6 +82,22 @@ class LinkedInService(HttpPlatformService):
     requirements = requirements.LINKEDIN
     oauth_supported = True
     refresh_with = "refresh_token"
+
+    def clean_metadata(self, *, metadata: dict[str, Any], external_id: str) -> tuple[dict[str, Any], str]:
+        """author_urn (urn:li:person:... or urn:li:organization:...) and organization_id (digits) are optional."""
+        errors: dict = {}
+        if "author_urn" in metadata and not LINKEDIN_URN_RE.match(str(metadata["author_urn"])):
+            errors["author_urn"] = ["Must be urn:li:person:{id} or urn:li:organization:{id}."]
+        if "organization_id" in metadata:
+            organization_id = str(metadata["organization_id"]).strip()
+            if not organization_id.isdigit() or len(organization_id) > 32:
+                errors["organization_id"] = ["Must be the LinkedIn Page's numeric id."]
+            else:
+                metadata["organization_id"] = organization_id
+        if errors:
+            raise MetadataInvalid(errors)
+        return metadata, external_id
+
 
     def api_url(self, path: str) -> str:
         # The version is a header, not a path segment: paths name /rest/... or /v2/... in full.

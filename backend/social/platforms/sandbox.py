@@ -8,7 +8,9 @@ a permalink) and can be told to fail: a caption containing `[sandbox:fail-transi
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 
+from ..models import SandboxPublication
 from . import requirements
 from .base import ErrorKind, Metrics, PublishError, PublishRequest, PublishResult, SocialMediaService, Credentials
 from .registry import register
@@ -27,15 +29,14 @@ class SandboxService(SocialMediaService):
     platform = "sandbox"
     name = "Sandbox"
     requirements = requirements.SANDBOX
+    requires_access_token = False
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        from ..models import SandboxPublication
-
         for marker, (kind, code, message) in FAILURE_MARKERS.items():
             if marker in request.text:
                 raise PublishError(kind, message, code=code, retry_after=1.0 if kind == ErrorKind.RATE_LIMITED else None)
         publication = SandboxPublication.objects.create(
-            post_id=request.post_id,
+            post=request.post_id,
             social_account_id=request.credentials.account_id,
             caption=request.text,
             media=[item.url for item in request.media],
@@ -44,9 +45,7 @@ class SandboxService(SocialMediaService):
 
     def find_publication(self, *, credentials: Credentials, post_id: int, state: dict, text: str = "") -> PublishResult | None:
         """The sandbox knows exactly what it received: its publication of the post, or None."""
-        from ..models import SandboxPublication
-
-        publication = SandboxPublication.objects.filter(post_id=post_id).order_by("id").first()
+        publication = SandboxPublication.objects.filter(post=post_id).order_by("id").first()
         return self._result(publication) if publication is not None else None
 
     def _result(self, publication) -> PublishResult:
@@ -56,14 +55,10 @@ class SandboxService(SocialMediaService):
         )
 
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
-        from ..models import SandboxPublication
-
         publication = SandboxPublication.objects.filter(external_id=external_id).first()
         if publication is None:
             raise PublishError(ErrorKind.PERMANENT, "No such sandbox publication.", code="not_found")
         # Deterministic figures that grow with the publication's age, so refreshes show change.
-        from django.utils import timezone
-
         hours = int((timezone.now() - publication.published_at).total_seconds() // 3600)
         seed = publication.pk
         return Metrics(

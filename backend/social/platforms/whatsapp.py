@@ -33,12 +33,21 @@ Delivery, read and failure statuses arrive by webhook; there is no metrics API (
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import requirements
-from .base import ErrorKind, PublishError, PublishRequest, PublishResult
+from .base import ErrorKind, MetadataInvalid, PublishError, PublishRequest, PublishResult
 from .graph import GraphError, GraphPlatformService
 from .registry import register
+
+# Account metadata rules (checked when an account is connected by hand).
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+NUMBER_SEPARATORS_RE = re.compile(r"[\s().-]")
+GRAPH_ID_RE = re.compile(r"^\d{1,32}$")
+TEMPLATE_NAME_RE = re.compile(r"^[a-z0-9_]{1,512}$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$")
+MAX_RECIPIENTS = 10000
 
 THROUGHPUT = 130429
 THROUGHPUT_RETRY_SECONDS = 1.0  # 80 messages per second per number by default
@@ -55,6 +64,55 @@ class WhatsAppService(GraphPlatformService):
     name = "WhatsApp"
     requirements = requirements.WHATSAPP
     oauth_supported = False
+
+    manual_connection_hint = " Connect WhatsApp manually"
+
+    def clean_metadata(self, *, metadata: dict[str, Any], external_id: str) -> tuple[dict[str, Any], str]:
+        """phone_number_id (required), recipients (E.164, deduplicated), template {name, language, body_text?}."""
+        errors: dict = {}
+        phone_number_id = str(metadata.get("phone_number_id", "")).strip()
+        if not GRAPH_ID_RE.match(phone_number_id):
+            errors["phone_number_id"] = ["The WhatsApp phone number id (digits, from WhatsApp Manager > API setup) is required."]
+        elif external_id and external_id != phone_number_id:
+            errors["phone_number_id"] = ["Must be the same as external_id (or leave external_id empty)."]
+        recipients = metadata.get("recipients")
+        clean: list[str] = []
+        if not isinstance(recipients, list) or not recipients:
+            errors["recipients"] = ["A list of opted-in customers' numbers in E.164 form (e.g. +919876543210) is required."]
+        elif len(recipients) > MAX_RECIPIENTS:
+            errors["recipients"] = [f"At most {MAX_RECIPIENTS} recipients."]
+        else:
+            bad = []
+            for number in recipients:
+                normal = NUMBER_SEPARATORS_RE.sub("", number) if isinstance(number, str) else ""
+                if E164_RE.match(normal):
+                    clean.append(normal)
+                else:
+                    bad.append(str(number)[:32])
+            if bad:
+                errors["recipients"] = [f"Not an E.164 number (+ country code and number): {value!r}." for value in bad[:10]]
+        template = metadata.get("template")
+        if template is not None:
+            if not isinstance(template, dict):
+                errors["template"] = ["Must be an object {name, language, body_text?}."]
+            else:
+                problems = []
+                if not TEMPLATE_NAME_RE.match(str(template.get("name", ""))):
+                    problems.append("name: the approved template's name (lower-case letters, digits, underscores).")
+                if not LANGUAGE_RE.match(str(template.get("language", ""))):
+                    problems.append("language: the template's language code, e.g. en_US or hi.")
+                if "body_text" in template and not isinstance(template["body_text"], bool):
+                    problems.append("body_text: true or false.")
+                if problems:
+                    errors["template"] = problems
+                else:
+                    template = {"name": template["name"], "language": template["language"], "body_text": bool(template.get("body_text", False))}
+        if errors:
+            raise MetadataInvalid(errors)
+        metadata.update(phone_number_id=phone_number_id, recipients=list(dict.fromkeys(clean)))
+        if template is not None:
+            metadata["template"] = template
+        return metadata, phone_number_id
 
     transient_codes = frozenset({THROUGHPUT, PAIR_RATE, 131000, 2})
     permanent_codes = frozenset({131047, 131026, 132001, 100})

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from backend.scheduling.models import ScheduledPost
 from backend.scheduling.publishing import post_publish
-from backend.social.limits import publish_limit_check
+from backend.scheduling.limits import publish_limit_check
 from backend.social.models import SocialAccount
 from backend.social.platforms.base import ErrorKind, PublishError
 

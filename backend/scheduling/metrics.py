@@ -3,7 +3,7 @@
 A reading calls the adapter's `fetch_metrics` with the account's credentials (an expired token is
 refreshed first, an AUTH answer refreshes once, as for publishing) and stores a `PostMetrics` row.
 Errors are stored on the row and logged; they never change the post. Beat runs
-`social.fetch_due_metrics`, which hands each post whose next checkpoint (METRICS_CHECKPOINT_HOURS
+`social.fetch_due_metrics` (the task kept its name), which hands each post whose next checkpoint (METRICS_CHECKPOINT_HOURS
 after `posted_at`: 1 h, 6 h, 24 h, 72 h, 7 days) has come to `social.fetch_post_metrics`. A
 checkpoint missed (e.g. the worker was down) is folded into the next one: only the latest due
 checkpoint is read.
@@ -14,15 +14,19 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from backend.accounts.models import WRITER_ROLES, User
+from backend.accounts.permissions import require_role
+from backend.core import task_names
 from backend.core.exceptions import Conflict
+from backend.core.queue import task_enqueue
+from backend.social.accounts import account_publish_guard
+from backend.social.platforms.base import PublishError
+from backend.social.platforms.registry import get_service
+from backend.social.tokens import with_fresh_credentials
 
-from .models import PostMetrics, SocialAccount
-from .platforms.base import ErrorKind, PublishError
-from .platforms.registry import get_service
-from .tokens import with_fresh_credentials
+from .models import PostMetrics, ScheduledPost
 
 logger = logging.getLogger(__name__)
 
@@ -41,28 +45,24 @@ def _is_published(post) -> bool:
     return post.status == post.Status.POSTED and bool(post.external_post_id)
 
 
-def post_metrics_refresh(*, post, by=None):
+def post_metrics_refresh(*, post: ScheduledPost, by: User):
     """Ask for a fresh reading of a published post (fetched by a worker after commit); 409 otherwise."""
-    from .tasks import fetch_post_metrics
-
+    require_role(by, post.organization_id, WRITER_ROLES, action="refresh metrics")
     if not _is_published(post):
         raise Conflict(detail=f"Only posted posts have metrics; this one is {post.status}.", code="post_not_posted")
-    transaction.on_commit(lambda: fetch_post_metrics.delay(post.pk))
+    task_enqueue(task_names.FETCH_POST_METRICS, post.pk)
     return post
 
 
 def post_metrics_fetch(*, post_id: int, checkpoint: str = "") -> PostMetrics | None:
     """Read a published post's metrics from its platform and store the reading (or the error)."""
-    from backend.scheduling.models import ScheduledPost
-
     post = ScheduledPost.objects.select_related("social_account").filter(pk=post_id).first()
     if post is None or not _is_published(post):
         return None
     account = post.social_account
     reading = PostMetrics(post=post, checkpoint=checkpoint[:16])
     try:
-        if account.status != SocialAccount.Status.ACTIVE:
-            raise PublishError(ErrorKind.PERMANENT, f"The {account.platform} account {account.handle} needs to be reconnected.", code="account_" + account.status)
+        account_publish_guard(account=account)
         service = get_service(post.platform)
         metrics = with_fresh_credentials(
             account=account, call=lambda credentials: service.fetch_metrics(credentials=credentials, external_id=post.external_post_id)
@@ -89,8 +89,6 @@ def checkpoint_label(hours: int) -> str:
 
 def posts_metrics_due(*, now: datetime | None = None, limit: int | None = None) -> list[tuple[int, str]]:
     """(post id, checkpoint) for each published post whose latest due checkpoint has not been read."""
-    from backend.scheduling.models import ScheduledPost
-
     now = now or timezone.now()
     limit = limit or settings.METRICS_BATCH_SIZE
     hours = sorted(settings.METRICS_CHECKPOINT_HOURS)
@@ -120,13 +118,7 @@ def posts_metrics_due(*, now: datetime | None = None, limit: int | None = None) 
 
 
 def posts_metrics_dispatch_due(*, now: datetime | None = None) -> int:
-    from .tasks import fetch_post_metrics
-
     due = posts_metrics_due(now=now)
-
-    def enqueue() -> None:
-        for post_id, checkpoint in due:
-            fetch_post_metrics.delay(post_id, checkpoint)
-
-    transaction.on_commit(enqueue)
+    for post_id, checkpoint in due:
+        task_enqueue(task_names.FETCH_POST_METRICS, post_id, checkpoint)
     return len(due)

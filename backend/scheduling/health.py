@@ -1,12 +1,26 @@
-"""Is Postloom able to publish? The database answers, the broker answers, beat is draining."""
+"""Is Postloom able to publish? The database answers, the broker answers, beat is draining.
+
+Lives in the scheduling app (not core) because what it watches is the publisher: core, the bottom
+layer, knows no app above it.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .models import SchedulerHeartbeat
+from .publishing import HEARTBEAT_NAME
+from .recovery import missed_posts, stuck_posts
 
 
 @dataclass
@@ -36,10 +50,8 @@ def health_check() -> HealthReport:
 
 
 def _check_broker(report: HealthReport) -> None:
-    from backend.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         report.checks["broker"] = "ok"
     except Exception as exc:
@@ -48,9 +60,6 @@ def _check_broker(report: HealthReport) -> None:
 
 
 def _check_scheduler(report: HealthReport) -> None:
-    from backend.scheduling.models import SchedulerHeartbeat
-    from backend.scheduling.publishing import HEARTBEAT_NAME
-
     heartbeat = SchedulerHeartbeat.objects.filter(name=HEARTBEAT_NAME).first()
     allowed = timedelta(seconds=3 * settings.PUBLISH_INTERVAL_SECONDS)
     if heartbeat is None:
@@ -70,8 +79,6 @@ def _check_scheduler(report: HealthReport) -> None:
 
 def _check_backlog(report: HealthReport) -> None:
     """Posts overdue beyond the tolerance, or stuck in `publishing` beyond the lease."""
-    from backend.scheduling.recovery import missed_posts, stuck_posts
-
     overdue = missed_posts().count()
     stuck = stuck_posts().count()
     if overdue:
@@ -84,3 +91,29 @@ def _check_backlog(report: HealthReport) -> None:
             f"{stuck} post(s) have been publishing for more than {settings.PUBLISH_LEASE_SECONDS} s without a result."
         )
     report.checks["backlog"] = "error" if overdue or stuck else "ok"
+
+
+HealthOutput = inline_serializer(
+    name="Health",
+    fields={
+        "status": serializers.ChoiceField(choices=["ok", "unavailable"]),
+        "detail": serializers.CharField(),
+        "checks": serializers.DictField(child=serializers.CharField()),
+        "problems": serializers.ListField(child=serializers.CharField()),
+    },
+)
+
+
+class HealthView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: HealthOutput, 503: HealthOutput}, tags=["operations"])
+    def get(self, request):
+        report = health_check()
+        body = {
+            "status": "ok" if report.ok else "unavailable",
+            "detail": " ".join(report.problems) or "Postloom is publishing.",
+            "checks": report.checks, "problems": report.problems,
+        }
+        return Response(body, status=status.HTTP_200_OK if report.ok else status.HTTP_503_SERVICE_UNAVAILABLE)
