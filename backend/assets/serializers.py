@@ -6,7 +6,7 @@ from .models import MediaAsset
 
 
 class MediaAssetOutput(serializers.ModelSerializer):
-    url = serializers.CharField(read_only=True)
+    url = serializers.URLField(read_only=True, help_text="Where platforms and apps fetch the file (PUBLIC_BASE_URL).")
 
     class Meta:
         model = MediaAsset

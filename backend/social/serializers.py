@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from backend.accounts.fields import MemberOrganizationField
+from backend.core.serializers import JSONObjectField
 from backend.assets.serializers import MediaAssetOutput
 
 from .models import SandboxPublication, SocialAccount
@@ -36,6 +37,8 @@ class HashtagsField(serializers.ListField):
 
 
 class SocialAccountOutput(serializers.ModelSerializer):
+    platform = PlatformField(read_only=True)
+    metadata = JSONObjectField(read_only=True, help_text="Platform-specific settings (see README, Connecting platforms).")
     has_refresh_token = serializers.SerializerMethodField()
 
     class Meta:
@@ -57,7 +60,8 @@ class SocialAccountInput(serializers.Serializer):
     refresh_token = serializers.CharField(write_only=True, required=False, allow_blank=True, default="", max_length=4096)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     external_id = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    metadata = serializers.DictField(required=False, default=dict)
+    metadata = JSONObjectField(required=False, default=dict, help_text="Platform-specific settings, e.g. WhatsApp's "
+                               "phone_number_id and recipients (see README, Connecting platforms).")
 
     def validate(self, data):
         service = get_service(data["platform"])
@@ -71,7 +75,7 @@ class SocialAccountInput(serializers.Serializer):
 
 
 class PlatformOutput(serializers.Serializer):
-    platform = serializers.CharField()
+    platform = PlatformField()
     name = serializers.CharField()
     caption_max = serializers.IntegerField()
     caption_counting = serializers.CharField()
@@ -117,6 +121,8 @@ class PreflightOutput(serializers.Serializer):
 
 
 class SandboxPublicationOutput(serializers.ModelSerializer):
+    media = serializers.ListField(child=serializers.URLField(), read_only=True, help_text="URLs of the media received.")
+
     class Meta:
         model = SandboxPublication
         fields = ["id", "post", "social_account", "caption", "media", "external_id", "published_at"]

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from django.shortcuts import get_object_or_404
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -34,7 +34,7 @@ from .serializers import (
 
 
 class PlatformListView(APIView):
-    @extend_schema(responses=PlatformOutput(many=True), tags=["social"])
+    @extend_schema(responses=PlatformOutput(many=True), tags=["social"], summary="The platforms and their rules")
     def get(self, request):
         rows = [{"platform": s.platform, "name": s.name, **s.requirements.as_dict()} for s in all_services()]
         return Response(PlatformOutput(rows, many=True).data)
@@ -52,7 +52,8 @@ class SocialAccountViewSet(
     def get_queryset(self):
         return member_scope(SocialAccount.objects.all(), user=self.request.user)
 
-    @extend_schema(request=SocialAccountInput, responses={201: SocialAccountOutput})
+    @extend_schema(request=SocialAccountInput, responses={201: SocialAccountOutput},
+                   summary="Connect an account manually (sandbox, WhatsApp, or with tokens you have)")
     @idempotent
     def create(self, request, *args, **kwargs):
         body = SocialAccountInput(data=request.data, context={"request": request})
@@ -60,6 +61,7 @@ class SocialAccountViewSet(
         account = services.social_account_connect(by=request.user, **body.validated_data)
         return Response(SocialAccountOutput(account).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(summary="Disconnect an account (its unpublished posts are cancelled)", responses={204: None})
     def destroy(self, request, *args, **kwargs):
         self.disconnect(account=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -81,9 +83,10 @@ class SandboxPublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
 
 class PreflightView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # an image may be uploaded
 
-    @extend_schema(request={"application/json": PreflightInput, "multipart/form-data": PreflightInput}, responses=PreflightOutput, tags=["social"])
+    @extend_schema(request={"multipart/form-data": PreflightInput}, responses=PreflightOutput, tags=["social"],
+                   summary="Check a post against a platform's rules (and fix its image)")
     def post(self, request):
         body = PreflightInput(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
