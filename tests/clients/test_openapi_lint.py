@@ -8,6 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from django.test import Client
 
 from .live import REPORTED, ROOT, tool_problem
@@ -23,12 +24,16 @@ def test_schema_lints_clean(tmp_path, db):
     schema_path = tmp_path / "openapi.json"
     schema_path.write_text(json.dumps(response.json()))
     run = subprocess.run(
-        [str(REDOCLY), "lint", str(schema_path), "--config", str(ROOT / "redocly.yaml"), "--format", "stylish"],
+        [str(REDOCLY), "lint", str(schema_path), "--config", str(ROOT / "redocly.yaml"), "--format", "json"],
         cwd=ROOT, capture_output=True, text=True, timeout=300, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "REDOCLY_TELEMETRY": "off",
         "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true", "HOME": str(tmp_path), "NO_COLOR": "1"},
     )
-    output = run.stdout + run.stderr
-    REPORTED.append("redocly lint: " + (output.strip().splitlines() or ["(no output)"])[-1])
-    assert run.returncode == 0, output[-8000:]
-    assert "error" not in output.lower().replace("0 errors", ""), output[-8000:]
-    assert "warning" not in output.lower().replace("0 warnings", ""), output[-8000:]
+    try:
+        report = json.loads(run.stdout)
+    except ValueError:
+        pytest.fail(f"redocly printed no JSON report (exit {run.returncode}):\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}")
+    totals = report["totals"]
+    problems = [f"{p['severity']} {p['ruleId']}: {p['message']} at {p['location'][0].get('pointer')}" for p in report["problems"]]
+    REPORTED.append(f"redocly lint {report.get('version')}: {totals['errors']} errors, {totals['warnings']} warnings")
+    assert totals["errors"] == 0 and totals["warnings"] == 0, "\n".join(problems[:60])
+    assert run.returncode == 0, run.stderr[-4000:]
