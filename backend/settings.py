@@ -199,6 +199,10 @@ LOGGING = {
 }
 
 # --- REST API -----------------------------------------------------------------------------
+# Page-number lists count at most this many rows (`count_capped` says when there are more);
+# `?cursor=` pages never count.
+PAGE_COUNT_CAP = env_int("PAGE_COUNT_CAP", 1_000)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -15,10 +15,16 @@ def member_scope(queryset: QuerySet, *, user: User | None, via: str = "organizat
 
     `via` is the lookup path from the queryset's model to its Organization ("organization",
     "social_account__organization", or "" for Organization itself). Anonymous: nothing.
+
+    The filter is `organization_id IN (the caller's ids)`, the ids read once per request
+    (`org_roles`), not a join through memberships: the planner then sees the organization and
+    walks an `(organization_id, ...)` index in order (a 50-row page of a 100k-post organization
+    reads 50 rows, not 100k), and no row can repeat.
     """
     if user is None or not user.is_authenticated:
         return queryset.none()
-    return queryset.filter(**{f"{via}__memberships__user" if via else "memberships__user": user})
+    ids = sorted(org_roles(user))
+    return queryset.filter(**{f"{via}__in" if via else "pk__in": ids})
 
 
 def organizations_of(user: User) -> QuerySet[Organization]:

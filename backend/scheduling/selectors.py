@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 
 from backend.accounts.models import Organization, User
@@ -32,21 +32,25 @@ def post_analytics(
     if organization is not None:
         posts = posts.filter(organization=organization)
 
+    # One grouped query gives every figure set: a row per (day, platform, status) with its count
+    # (at most days x platforms x statuses rows); the sets are folded from it here.
+    rows = (
+        posts.annotate(day=TruncDate("scheduled_time", tzinfo=dt_timezone.utc))
+        .values_list("day", "platform", "status")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
     by_status = {status: 0 for status in Status.values}
-    for row in posts.values("status").annotate(n=Count("id")):
-        by_status[row["status"]] = row["n"]
-    by_platform = {
-        row["platform"]: {"total": row["total"], "posted": row["posted"], "failed": row["failed"]}
-        for row in posts.values("platform")
-        .annotate(total=Count("id"), posted=Count("id", filter=Q(status=Status.POSTED)), failed=Count("id", filter=Q(status=Status.FAILED)))
-        .order_by("platform")
-    }
-    per_day = {
-        row["day"]: row
-        for row in posts.annotate(day=TruncDate("scheduled_time", tzinfo=dt_timezone.utc))
-        .values("day")
-        .annotate(posted=Count("id", filter=Q(status=Status.POSTED)), failed=Count("id", filter=Q(status=Status.FAILED)))
-    }
+    by_platform: dict[str, dict[str, int]] = {}
+    per_day: dict[date, dict[str, int]] = {}
+    for day, platform_name, status, n in rows:
+        by_status[status] = by_status.get(status, 0) + n
+        figures = by_platform.setdefault(platform_name, {"total": 0, "posted": 0, "failed": 0})
+        figures["total"] += n
+        if status in (Status.POSTED, Status.FAILED):
+            figures[status] += n
+            per_day.setdefault(day, {"posted": 0, "failed": 0})[status] += n
+    by_platform = dict(sorted(by_platform.items()))
     daily = []
     day = date_from
     while day <= date_to:

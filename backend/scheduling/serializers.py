@@ -10,8 +10,8 @@ from rest_framework import serializers
 from backend.accounts.fields import MemberObjectField, MemberOrganizationField
 from backend.accounts.serializers import validate_timezone_name
 from backend.assets.models import MediaAsset
+from backend.core.serializers import FastOutput, JSONObjectField
 from backend.social.models import SocialAccount
-from backend.core.serializers import JSONObjectField
 from backend.social.serializers import HashtagsField, PlatformField
 
 from .models import PublishAttempt, ScheduledPost
@@ -122,7 +122,7 @@ class BulkPostInput(ScheduleTimeMixin, serializers.Serializer):
         return {"asset": data.pop("asset_id"), "timezone_name": data.pop("timezone"), **data}
 
 
-class PostOutput(serializers.ModelSerializer):
+class PostOutput(FastOutput, serializers.ModelSerializer):
     platform = PlatformField(read_only=True, help_text="The account's platform.")
     hashtags = serializers.ListField(child=serializers.CharField(), read_only=True)
     metadata = JSONObjectField(read_only=True)

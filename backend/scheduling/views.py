@@ -37,7 +37,9 @@ from .serializers import (
 
 
 class PostFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ScheduledPost.Status.choices)
+    # distinct=False: a post has one status, so the OR over statuses cannot repeat a row (the
+    # default DISTINCT over every column made PostgreSQL sort the whole organization).
+    status = django_filters.MultipleChoiceFilter(choices=ScheduledPost.Status.choices, distinct=False)
     platform = django_filters.ChoiceFilter(choices=platform_choices)
     scheduled_after = django_filters.IsoDateTimeFilter(field_name="scheduled_time", lookup_expr="gte")
     scheduled_before = django_filters.IsoDateTimeFilter(field_name="scheduled_time", lookup_expr="lte")

@@ -56,3 +56,23 @@ def test_filters_and_validation(owner_client, history, other_org):
     assert owner_client.get("/api/schedule/analytics/", {"organization": other_org.id}).status_code == 400
     default = owner_client.get("/api/schedule/analytics/")
     assert default.status_code == 200 and len(default.data["daily"]) == 30
+
+
+def test_every_figure_set_comes_from_one_grouped_query(owner, history):
+    from datetime import date
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backend.scheduling.selectors import post_analytics
+
+    with CaptureQueriesContext(connection) as queries:
+        figures = post_analytics(user=owner, date_from=date(2026, 10, 1), date_to=date(2026, 10, 3))
+
+    on_posts = [q["sql"] for q in queries.captured_queries if "scheduling_scheduledpost" in q["sql"]]
+    assert len(on_posts) == 1 and "GROUP BY" in on_posts[0]
+    # the same figures as counting each set on its own
+    mine = ScheduledPost.objects.filter(organization__memberships__user=owner, scheduled_time__gte=at(1, 0), scheduled_time__lt=at(4, 0))
+    assert figures["total_posts"] == mine.count()
+    assert figures["by_status"]["posted"] == mine.filter(status=S.POSTED).count()
+    assert figures["by_platform"]["sandbox"]["failed"] == mine.filter(status=S.FAILED).count()

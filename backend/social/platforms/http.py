@@ -17,15 +17,24 @@ error body. Everything else is decided here, once:
 
 Tokens never reach a log line, an exception message or a repr: URLs in messages lose their query
 string, and every known secret (the request's token, the app secret) is masked in messages.
+
+One `httpx.Client` per process and platform (`http_client`) carries every call: its connection
+pool keeps connections alive across posts, polls and uploads, and its SSL context (loading the CA
+store costs more than a whole request to a nearby host) is built once. It is created lazily in the
+process that uses it, and a forked child (a prefork worker) never uses its parent's: it builds its
+own on first use. The client is thread-safe, so a threads pool shares it.
 """
 from __future__ import annotations
 
 import logging
+import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, ClassVar
 
 import httpx
@@ -89,6 +98,66 @@ def retry_after_from_headers(headers: httpx.Headers) -> float | None:
         except ValueError:
             pass
     return None
+
+
+# --- One client per process and platform -----------------------------------------------------
+_clients: dict[str, httpx.Client] = {}
+_clients_pid = os.getpid()
+_clients_lock = threading.Lock()
+# Clients inherited over a fork: never used nor closed in the child (closing could shut down a
+# TLS session the parent is still using); kept referenced so no finaliser runs on them.
+_inherited: list[httpx.Client] = []
+
+
+def _forget_inherited_clients() -> None:
+    global _clients_lock, _clients_pid
+    _inherited.extend(_clients.values())
+    _clients.clear()
+    _clients_pid = os.getpid()
+    _clients_lock = threading.Lock()  # the parent's lock may have been held by another thread
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_clients)
+
+
+class _NoCookies(CookieJar):
+    """A cookie jar that keeps nothing (a platform's Set-Cookie for one account must never be
+    sent with another account's request)."""
+
+    def __init__(self) -> None:
+        super().__init__(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+def http_client(key: str) -> httpx.Client:
+    """This process's client for platform `key` (made on first use, then reused).
+
+    Per-request settings (timeout, headers, auth) are passed with each request, so the one client
+    serves every account of the platform. Redirects are never followed.
+    """
+    if _clients_pid != os.getpid():  # forked without register_at_fork (not on CPython 3.7+)
+        _forget_inherited_clients()
+    client = _clients.get(key)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = httpx.Client(
+                    follow_redirects=False,
+                    timeout=float(settings.SOCIAL_HTTP_TIMEOUT_SECONDS),
+                    cookies=_NoCookies(),  # shared by every account: nothing may carry over
+                )
+                _clients[key] = client
+    return client
+
+
+def close_http_clients() -> None:
+    """Close this process's clients (a worker shutting down; tests that change the network)."""
+    with _clients_lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        client.close()
 
 
 class HttpPlatformService(SocialMediaService):
@@ -173,18 +242,18 @@ class HttpPlatformService(SocialMediaService):
         where = f"{method} {redact(url.split('?', 1)[0], all_secrets)}"
         timeout = httpx.Timeout(float(settings.SOCIAL_HTTP_TIMEOUT_SECONDS))
         try:
-            with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-                response = client.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    data=data,
-                    files=files,
-                    content=content,
-                    headers=all_headers,
-                    auth=auth,
-                )
+            response = http_client(self.settings_key or self.platform).request(
+                method,
+                url,
+                params=params,
+                json=json,
+                data=data,
+                files=files,
+                content=content,
+                headers=all_headers,
+                auth=auth,
+                timeout=timeout,
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise PublishError(
                 ErrorKind.TRANSIENT, f"{self.name}: could not connect ({where}): {type(exc).__name__}", code="connect"

@@ -1,0 +1,1 @@
+"""Postloom's benchmark suite (see bench/README.md)."""
