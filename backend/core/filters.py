@@ -20,8 +20,7 @@ class OrderingFilter(filters.OrderingFilter):
         allowed = self.allowed(view, queryset)
         if raw not in allowed:
             raise ValidationError({self.ordering_param: [f"Choose one of: {', '.join(allowed)}."]})
-        default = self.get_default_ordering(view) or []
-        return [raw, *[field for field in default if field.lstrip("-") != raw.lstrip("-")]]
+        return [raw]  # as DRF's: ties are broken by the model's ordering (and the cursor's keyset)
 
     def get_schema_operation_parameters(self, view):
         if not getattr(view, "ordering_fields", None):
