@@ -374,18 +374,24 @@ SOCIAL_PLATFORMS = {
         "token_url": os.environ.get("INSTAGRAM_TOKEN_URL", "https://api.instagram.com/oauth/access_token"),
         "client_id": os.environ.get("INSTAGRAM_CLIENT_ID", ""),
         "client_secret": os.environ.get("INSTAGRAM_CLIENT_SECRET", ""),
+        # instagram_business_manage_insights: the views/reach/shares the metrics read.
         "scopes": env_list(
-            "INSTAGRAM_SCOPES", ["instagram_business_basic", "instagram_business_content_publish"]
+            "INSTAGRAM_SCOPES",
+            ["instagram_business_basic", "instagram_business_content_publish", "instagram_business_manage_insights"],
         ),
     },
     "linkedin": {
         "base_url": os.environ.get("LINKEDIN_API_BASE_URL", "https://api.linkedin.com"),
-        "api_version": os.environ.get("LINKEDIN_API_VERSION", "202510"),
+        # A live LinkedIn-Version (202603 sunsets 2027-03-16 per LinkedIn's migrations table;
+        # `manage.py check` warns 60 days before the configured version's sunset).
+        "api_version": os.environ.get("LINKEDIN_API_VERSION", "202603"),
         "authorize_url": os.environ.get("LINKEDIN_AUTHORIZE_URL", "https://www.linkedin.com/oauth/v2/authorization"),
         "token_url": os.environ.get("LINKEDIN_TOKEN_URL", "https://www.linkedin.com/oauth/v2/accessToken"),
         "client_id": os.environ.get("LINKEDIN_CLIENT_ID", ""),
         "client_secret": os.environ.get("LINKEDIN_CLIENT_SECRET", ""),
         "scopes": env_list("LINKEDIN_SCOPES", ["openid", "profile", "w_member_social"]),
+        # Image upload URLs LinkedIn hands back (www.linkedin.com/dms-uploads/..., api.linkedin.com/mediaUpload/...).
+        "extra_hosts": env_list("LINKEDIN_UPLOAD_HOSTS", ["www.linkedin.com", "api.linkedin.com"]),
     },
     "twitter": {
         "base_url": os.environ.get("X_API_BASE_URL", "https://api.x.com"),
@@ -415,7 +421,10 @@ SOCIAL_PLATFORMS = {
         "authorize_url": "",
         "token_url": "",
         "client_id": "",
-        "client_secret": "",
+        # The Meta app's secret: status webhooks are signed with it (X-Hub-Signature-256).
+        "client_secret": os.environ.get("WHATSAPP_APP_SECRET", ""),
+        # What the webhook subscription's verify handshake must echo (hub.verify_token).
+        "webhook_verify_token": os.environ.get("WHATSAPP_WEBHOOK_VERIFY_TOKEN", ""),
         "scopes": [],
     },
 }
@@ -423,6 +432,10 @@ SOCIAL_PLATFORMS = {
 # polled this often, at most this many times, before the attempt gives up as transient.
 SOCIAL_POLL_INTERVAL_SECONDS = env_float("SOCIAL_POLL_INTERVAL_SECONDS", 3.0)
 SOCIAL_POLL_MAX_ATTEMPTS = env_int("SOCIAL_POLL_MAX_ATTEMPTS", 20)
+# Instagram, Facebook, TikTok and WhatsApp fetch a post's image from PUBLIC_BASE_URL: a media post
+# to them is refused at scheduling time unless that is a public https address. `false` relaxes
+# the rule (local development and tests against fakes).
+MEDIA_URL_CHECK = env_bool("MEDIA_URL_CHECK", True)
 
 # --- AI provider settings -----------------------------------------------------------------
 OPENAI_CHAT_MODEL = os.environ.get("OPENAI_CHAT_MODEL", "gpt-4.1-mini")

@@ -10,6 +10,7 @@ from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterV
 from backend.assets.views import MediaAssetViewSet
 from backend.core.docs import OfflineRedocView
 from backend.scheduling.health import HealthView
+from backend.scheduling.delivery_views import WhatsAppWebhookView
 from backend.scheduling.views import ScheduledPostViewSet, SocialAccountViewSet
 from backend.social.views import OAuthCallbackView, OAuthStartView, PlatformListView, PreflightView, SandboxPublicationViewSet
 
@@ -30,6 +31,7 @@ api = [
     path("invites/<str:token>/accept/", InviteAcceptView.as_view(), name="invite-accept"),
     path("social/platforms/", PlatformListView.as_view(), name="platforms"),
     path("social/preflight/", PreflightView.as_view(), name="preflight"),
+    path("social/webhooks/whatsapp/", WhatsAppWebhookView.as_view(), name="whatsapp-webhook"),
     path("textile/caption/", CaptionView.as_view(), name="textile-caption"),
     path("textile/poster/", PosterView.as_view(), name="textile-poster"),
     path("usage/", UsageView.as_view(), name="usage"),

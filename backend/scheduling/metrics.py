@@ -34,11 +34,12 @@ FIELDS = ("likes", "comments", "shares", "views", "reach", "impressions")
 
 
 def post_metrics_latest(*, post) -> dict:
-    """The newest successful reading as `{likes, ..., impressions, fetched_at}` (all None before the first)."""
+    """The newest successful reading as `{likes, ..., impressions, unavailable, fetched_at}` (all None
+    before the first); `unavailable` says why figures the platform would not give are empty."""
     reading = PostMetrics.objects.filter(post=post, error_code="").order_by("-fetched_at", "-id").first()
     if reading is None:
-        return {**{name: None for name in FIELDS}, "fetched_at": None}
-    return {**{name: getattr(reading, name) for name in FIELDS}, "fetched_at": reading.fetched_at}
+        return {**{name: None for name in FIELDS}, "unavailable": "", "fetched_at": None}
+    return {**{name: getattr(reading, name) for name in FIELDS}, "unavailable": reading.unavailable, "fetched_at": reading.fetched_at}
 
 
 def _is_published(post) -> bool:
@@ -76,6 +77,7 @@ def post_metrics_fetch(*, post_id: int, checkpoint: str = "") -> PostMetrics | N
         for name in FIELDS:
             value = getattr(metrics, name)
             setattr(reading, name, int(value) if value is not None else None)
+        reading.unavailable = metrics.unavailable
     if reading.error_code:
         logger.warning("Metrics of post %s not read: %s", post_id, reading.error_code)
     reading.fetched_at = timezone.now()

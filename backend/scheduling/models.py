@@ -124,6 +124,8 @@ class PostMetrics(models.Model):
     impressions = models.BigIntegerField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
+    # Why some figures are empty although the reading worked (e.g. a scope the token lacks).
+    unavailable = models.TextField(blank=True)
     fetched_at = models.DateTimeField()
 
     class Meta:
@@ -133,3 +135,39 @@ class PostMetrics(models.Model):
 
     def __str__(self) -> str:
         return f"Metrics of post {self.post_id} at {self.fetched_at:%Y-%m-%d %H:%M}"
+
+
+class MessageDelivery(models.Model):
+    """One message of a broadcast post (WhatsApp) to one recipient, and what became of it.
+
+    Written when the post is published (the messages the platform accepted) and moved on by the
+    platform's status webhooks: accepted → sent → delivered → read, or failed with the platform's
+    error code. A status may arrive before the post is recorded as published (a broadcast still
+    waiting for rate-limited recipients): the row then waits, without a post, until it is linked.
+    """
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted by the platform"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        READ = "read", "Read"
+        FAILED = "failed", "Failed"
+
+    post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
+    platform = models.CharField(max_length=32)
+    sender_id = models.CharField(max_length=64, blank=True)  # the platform's id of the sending number
+    recipient = models.CharField(max_length=32, blank=True)
+    message_id = models.CharField(max_length=128, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACCEPTED)
+    error_code = models.CharField(max_length=16, blank=True)
+    error_message = models.TextField(blank=True)
+    status_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["post", "status"], name="delivery_post_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} message {self.message_id} ({self.status})"

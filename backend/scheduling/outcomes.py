@@ -23,6 +23,7 @@ from django.utils import timezone
 from backend.social.accounts import account_mark_needs_reconnect
 from backend.social.platforms.base import ErrorKind, PublishError, PublishResult
 
+from .deliveries import deliveries_link
 from .models import PublishAttempt, ScheduledPost
 from .transitions import Status, transition
 
@@ -88,6 +89,7 @@ def post_outcome_record(
         post.posted_at = now
         post.error_code = ""
         post.error_message = ""
+        deliveries_link(post=post, result=result)  # a broadcast's accepted messages, for the status webhooks
     else:
         _apply_error(post, error=error, now=now, token_version=token_version)
     post.save()

@@ -34,4 +34,5 @@ def publish_request_for(post: ScheduledPost) -> PublishRequest:
         media=[media_item_for(post.asset)] if post.asset else [],
         state=dict(post.publish_state),
         save_state=save_state,
+        options=dict(post.metadata.get(post.platform) or {}),  # e.g. metadata["tiktok"]: privacy, interactions
     )

@@ -237,4 +237,7 @@ class PostMetricsOutput(serializers.Serializer):
     views = serializers.IntegerField(allow_null=True)
     reach = serializers.IntegerField(allow_null=True)
     impressions = serializers.IntegerField(allow_null=True)
+    unavailable = serializers.CharField(
+        allow_blank=True, help_text="Why figures are empty although the platform was read (e.g. a permission the account did not grant); empty otherwise."
+    )
     fetched_at = serializers.DateTimeField(allow_null=True, help_text="When the platform was read; null before the first reading.")

@@ -40,10 +40,12 @@ def _require_publishable(account: SocialAccount) -> None:
         raise ValidationFailed({"social_account": [account_cannot_publish_message(account)]})
 
 
-def _check_content(*, social_account: SocialAccount, caption: str, hashtags: list[str], asset: MediaAsset | None) -> None:
+def _check_content(
+    *, social_account: SocialAccount, caption: str, hashtags: list[str], asset: MediaAsset | None, metadata: dict | None = None
+) -> None:
     if not caption.strip() and not hashtags and asset is None:
         raise ValidationFailed({"caption": ["A post needs a caption, hashtags or an image."]})
-    post_content_check(platform=social_account.platform, caption=caption, hashtags=hashtags, asset=asset)
+    post_content_check(platform=social_account.platform, caption=caption, hashtags=hashtags, asset=asset, metadata=metadata)
 
 
 def _initial_status(*, user: User, organization: Organization, draft: bool) -> str:
@@ -71,7 +73,7 @@ def post_create(
     hashtags = hashtags or []
     organization = _check_targets(organization=organization, social_account=social_account, asset=asset)
     require_role(by, organization.pk, WRITER_ROLES, action="create posts")
-    _check_content(social_account=social_account, caption=caption, hashtags=hashtags, asset=asset)
+    _check_content(social_account=social_account, caption=caption, hashtags=hashtags, asset=asset, metadata=metadata)
     status = _initial_status(user=by, organization=organization, draft=draft)
     post = ScheduledPost(
         organization=organization,
@@ -126,7 +128,7 @@ def post_update(*, post: ScheduledPost, by: User, **changes) -> ScheduledPost:
     for name, value in changes.items():
         setattr(post, name, value)
     _check_targets(organization=post.organization, social_account=post.social_account, asset=post.asset)
-    _check_content(social_account=post.social_account, caption=post.caption, hashtags=post.hashtags, asset=post.asset)
+    _check_content(social_account=post.social_account, caption=post.caption, hashtags=post.hashtags, asset=post.asset, metadata=post.metadata)
     post.platform = post.social_account.platform
     if "scheduled_time" in changes:
         post.next_attempt_at = post.scheduled_time

@@ -7,6 +7,6 @@ class SocialConfig(AppConfig):
     verbose_name = "Social accounts"
 
     def ready(self) -> None:
-        from .platforms import load_all
+        from .platforms import load_all, versions  # noqa: F401  (versions registers its system check)
 
         load_all()

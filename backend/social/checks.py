@@ -25,14 +25,20 @@ def post_preflight(*, platform: str, caption: str, hashtags: list[str], image: b
     return preflight(requirements=get_service(platform).requirements, caption=caption, hashtags=hashtags, image=image, fix=fix)
 
 
-def post_content_check(*, platform: str, caption: str, hashtags: list[str], asset: MediaAsset | None) -> None:
-    """Raise ValidationFailed (a 400) listing, per field, every problem the platform would reject the post for."""
+def post_content_check(
+    *, platform: str, caption: str, hashtags: list[str], asset: MediaAsset | None, metadata: dict | None = None
+) -> None:
+    """Raise ValidationFailed (a 400) listing, per field, every problem the platform would reject the
+    post for, including the post's own platform choices (`metadata[<platform>]`, e.g. TikTok's privacy)."""
     result = post_preflight(
         platform=platform, caption=caption, hashtags=hashtags, image=asset_bytes(asset) if asset else None, fix=False
     )
-    if result.ok:
+    option_problems = get_service(platform).validate_post_options((metadata or {}).get(platform))
+    if result.ok and not option_problems:
         return
     errors: dict[str, list[tuple[str, str]]] = {}
+    for name, message in option_problems.items():
+        errors.setdefault("metadata", []).append((f"{name}: {message}", "invalid_platform_option"))
     for problem in result.problems:
         errors.setdefault(API_FIELDS.get(problem.field, problem.field), []).append((problem.message, problem.code))
     raise ValidationFailed(errors)

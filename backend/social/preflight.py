@@ -10,15 +10,25 @@ The result means exactly this:
 - Caption problems (length, hashtags, mentions) are never fixed: the text is the shop's words,
   and truncating it silently could cut a price or a call to action. They keep `ok` False.
 
+Platforms that download the image themselves (`media_fetched_by_platform`: Instagram, Facebook,
+TikTok, WhatsApp) can only reach it under a public https PUBLIC_BASE_URL: while it is anything
+else (the default http://127.0.0.1:8000, a private address, plain http) a post with an image is
+refused with `media_url_not_public` (not fixable). MEDIA_URL_CHECK=false turns the rule off for
+local work against fakes.
+
 Caption rules apply to the text the platform receives: the caption followed by the hashtags not
 already in it (`text.compose`). Hashtags and mentions are counted in that text, every
 occurrence. Image rules use the upright (EXIF-oriented) dimensions.
 """
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from urllib.parse import urlsplit
+
+from django.conf import settings
 
 from .imaging import (
     FORMAT_NAMES,
@@ -97,6 +107,7 @@ def preflight(
             ))
     else:
         image_problems, fixable = _image_problems(requirements, image)
+        problems.extend(_media_url_problems(requirements))
     problems.extend(image_problems)
 
     fixed = None
@@ -106,6 +117,35 @@ def preflight(
         except (ImageRejected, ValueError):
             fixed = None  # the problems above still say what is wrong
     return PreflightResult(ok=not problems, problems=problems, fixed_image=fixed)
+
+
+NON_PUBLIC_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home", ".test", ".example", ".invalid")
+
+
+def is_public_https(url: str) -> bool:
+    """Whether `url` is an https address a platform on the internet can fetch from."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().rstrip(".")
+    except ValueError:
+        return False
+    if parts.scheme != "https" or not host or host == "localhost" or host.endswith(NON_PUBLIC_SUFFIXES):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return "." in host  # a name: public unless it is a single label (an intranet name)
+
+
+def _media_url_problems(req: Requirements) -> list[Problem]:
+    if not req.media_fetched_by_platform or not settings.MEDIA_URL_CHECK or is_public_https(settings.PUBLIC_BASE_URL):
+        return []
+    return [Problem(
+        "media_url_not_public",
+        f"{_label(req)} downloads the image from {settings.PUBLIC_BASE_URL}, which it cannot reach: "
+        "set PUBLIC_BASE_URL to this server's public https address (MEDIA_URL_CHECK=false turns this check off).",
+        "image",
+    )]
 
 
 def _caption_problems(req: Requirements, caption: str, hashtags: list[str]) -> list[Problem]:

@@ -70,7 +70,9 @@ class SocialAccountInput(serializers.Serializer):
         try:
             data["metadata"], data["external_id"] = service.clean_metadata(metadata=dict(data["metadata"]), external_id=data["external_id"])
         except MetadataInvalid as exc:
-            raise serializers.ValidationError({"metadata": exc.errors}) from None
+            errors = dict(exc.errors)
+            top = {"external_id": errors.pop("external_id")} if "external_id" in errors else {}
+            raise serializers.ValidationError({**top, **({"metadata": errors} if errors else {})}) from None
         return data
 
 

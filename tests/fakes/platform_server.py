@@ -5,12 +5,21 @@ for its route and the last one repeats (so a status poll can be "IN_PROGRESS, IN
 FINISHED"). Every request is recorded (method, path, query, headers, body) so tests assert
 exactly what an adapter sent. A reply with `delay` sleeps before answering, to force a client
 read timeout; `drop` closes the connection without an answer. An unscripted route answers 404 with a JSON body naming it.
+
+Scripted replies say what the platform answers to a *valid* request. What the platform refuses is
+not left to the script: `rules` (see `tests/fakes/platforms.py`) look at every request first and
+answer the platform's documented refusal (a dead LinkedIn version, a template parameter Meta
+rejects, a privacy level TikTok does not offer the creator, a Graph id that is not an object ...)
+before any scripted reply is used. A rule returns a Reply to answer with, or None to let the
+script answer. Each request records the reply it got (`Recorded.reply`), so rules can follow
+what the platform already said (e.g. whether an image was reported AVAILABLE).
 """
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -35,6 +44,7 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-cased names
     body: bytes
+    reply: Reply | None = None  # what the fake answered
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -58,8 +68,16 @@ class Recorded:
         return parts
 
 
+Rule = Callable[["FakePlatform", Recorded], "Reply | None"]
+
+
 class FakePlatform:
-    def __init__(self) -> None:
+    def __init__(self, rules: list[Rule] | None = None) -> None:
+        self.rules: list[Rule] = list(rules or [])
+        # Called with (fake, request) after each answer, to remember what the platform would do
+        # next (e.g. the status webhooks Meta sends after accepting a WhatsApp message).
+        self.observers: list[Callable[["FakePlatform", Recorded], None]] = []
+        self.state: dict[str, Any] = {}  # what rules remember (e.g. the webhooks a platform would send)
         self.requests: list[Recorded] = []
         self._routes: dict[tuple[str, str], list[Reply]] = {}
         self._lock = threading.Lock()
@@ -119,7 +137,16 @@ class FakePlatform:
                 )
                 with fake._lock:
                     fake.requests.append(record)
-                reply = fake._next_reply(self.command, parts.path)
+                reply = None
+                for rule in fake.rules:
+                    reply = rule(fake, record)
+                    if reply is not None:
+                        break
+                if reply is None:
+                    reply = fake._next_reply(self.command, parts.path)
+                record.reply = reply
+                for observe in fake.observers:
+                    observe(fake, record)
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.drop:

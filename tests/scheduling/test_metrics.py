@@ -41,7 +41,7 @@ def posted(make_post, account, *, ago, external_id=TWEET_ID):
 def test_metrics_are_null_before_the_first_reading(owner_client, posted_sandbox):
     response = owner_client.get(f"/api/schedule/{posted_sandbox.pk}/metrics/")
     assert response.status_code == 200
-    assert response.data == {"likes": None, "comments": None, "shares": None, "views": None, "reach": None, "impressions": None, "fetched_at": None}
+    assert response.data == {"likes": None, "comments": None, "shares": None, "views": None, "reach": None, "impressions": None, "unavailable": "", "fetched_at": None}
 
 
 def test_refresh_metrics_of_a_posted_sandbox_post(owner_client, posted_sandbox, django_capture_on_commit_callbacks):

@@ -120,6 +120,9 @@ class PublishRequest:
     media: list[MediaItem] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
     save_state: Callable[[dict[str, Any]], None] = lambda state: None
+    # Per-post choices for this platform (the post's `metadata[<platform>]`, e.g. TikTok's privacy
+    # level and interaction settings), as validated by `validate_post_options` when scheduled.
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,8 @@ class Metrics:
     views: int | None = None
     reach: int | None = None
     impressions: int | None = None
+    # Why some figures are missing although the reading worked (e.g. a scope the token lacks).
+    unavailable: str = ""
 
 
 @dataclass(frozen=True)
@@ -247,6 +252,11 @@ class SocialMediaService(ABC):
         Default: accepted as given.
         """
         return metadata, external_id
+
+    def validate_post_options(self, options: Any) -> dict[str, str]:
+        """Problems with a post's own choices for this platform (the post's `metadata[<platform>]`,
+        passed to `publish` as `PublishRequest.options`), as `{field: message}`. Default: none taken."""
+        return {}
 
     # A manually connected account needs an access token (the sandbox needs none).
     requires_access_token: ClassVar[bool] = True

@@ -6,8 +6,12 @@ What is Facebook's own:
   `POST /{page-id}/photos` (url, message), which creates the post; several images are uploaded
   with `published=false` and attached to one `/feed` post as `attached_media`. The unpublished
   photo ids are checkpointed, so a redelivered task reuses them rather than uploading again.
-- Error codes (Graph envelope): 1, 2, 4, 17, 32, 341, 368, 613 transient; 190, 102 and subcodes
-  458-467 auth; 10 and 200-299 permission (permanent); 506 duplicate post (permanent).
+- Error codes (Graph envelope, https://developers.facebook.com/docs/graph-api/guides/error-handling/):
+  1, 2, 341 transient; Graph throttling (4, 17, 32, 613, 80001 Pages BUC ...: HTTP 400) rate
+  limited with the wait from the usage headers (see graph.py); 368 policy block permanent; 190,
+  102 and subcodes 458-467 auth; 10 and 200-299 permission (permanent); 506 duplicate (permanent).
+- The Page id (`external_id`) reaches the URL path: it must be digits; a post id is
+  `{page}_{post}` digits.
 - Connection: code → 1 h user token → long-lived user token (`fb_exchange_token`) → the Page
   token from `GET /me/accounts` (a Page token got from a long-lived user token does not expire).
   The first Page is connected; every Page (id and name, no tokens) is listed in
@@ -20,8 +24,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from . import requirements
-from .base import Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
-from .graph import GraphPlatformService
+from .base import Credentials, ErrorKind, MediaItem, MetadataInvalid, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .graph import POLICY_BLOCK, GraphPlatformService
+from .ids import GRAPH_ID, GRAPH_OBJECT_ID, external_id_problems, require_id
 from .http import expires_at
 from .registry import register
 
@@ -35,15 +40,22 @@ class FacebookService(GraphPlatformService):
     requirements = requirements.FACEBOOK
     oauth_supported = True
 
-    transient_codes = frozenset({1, 2, 4, 17, 32, 341, 368, 613})
-    permanent_codes = frozenset({*PERMISSION_CODES, 506})
+    transient_codes = frozenset({1, 2, 341})
+    permanent_codes = frozenset({*PERMISSION_CODES, 506, POLICY_BLOCK})
+
+    def clean_metadata(self, *, metadata: dict[str, Any], external_id: str) -> tuple[dict[str, Any], str]:
+        """A manually connected Page: `external_id` is its numeric Page id (it becomes part of URLs)."""
+        problems = external_id_problems(external_id.strip(), GRAPH_ID, "the Facebook Page id (digits)", required=True)
+        if problems:
+            raise MetadataInvalid(problems)
+        return metadata, external_id.strip()
 
     # --- Publishing -------------------------------------------------------------------------
     def publish(self, request: PublishRequest) -> PublishResult:
         credentials = request.credentials
-        page_id = credentials.external_id
-        if not page_id:
+        if not credentials.external_id:
             raise PublishError(ErrorKind.PERMANENT, "Facebook: the account has no Page id.", code="no_page")
+        page_id = require_id(self.name, "Page id", credentials.external_id, GRAPH_ID)
         if len(request.media) == 1:
             item = request.media[0]
             body = self.call_json(
@@ -75,14 +87,14 @@ class FacebookService(GraphPlatformService):
                 credentials=request.credentials,
                 data={"url": item.url, "published": "false"},
             )
-            return str(body["id"])
+            return require_id(self.name, "photo id", str(body["id"]), GRAPH_ID)
 
         return self.upload_each(request, key="photo_ids", upload=upload)
 
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
         body = self.call_json(
             "GET",
-            external_id,
+            require_id(self.name, "post id", external_id, GRAPH_OBJECT_ID),
             credentials=credentials,
             params={"fields": "reactions.summary(total_count),comments.summary(true),shares"},
         )

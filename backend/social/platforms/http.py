@@ -13,7 +13,15 @@ error body. Everything else is decided here, once:
   what the platform hook says); 5xx is TRANSIENT (a 504 on the final call is UNCONFIRMED: the
   gateway gave up, the platform may not have).
 - Anything else goes to the platform hook; without an answer from it, 401 is AUTH and every
-  other 4xx PERMANENT.
+  other 4xx PERMANENT. `quota_exhausted` comes first: a refusal that no window frees (X's monthly
+  `usage-capped` 429) is PERMANENT instead of a wait that would repeat until the month ends.
+
+An adapter only ever calls its own platform: a relative path is checked segment by segment (no
+`..`, no empty segment, no `?`, `#`, `@` or `\\`, nothing that decodes to one of them) and every
+absolute URL (token endpoints, upload URLs a platform hands back) must name one of the adapter's
+configured hosts (`allowed_hosts`: the hosts of its base and token URLs plus its `extra_hosts`),
+over http(s), without user info or a fragment. Anything else is refused before a connection is made (PERMANENT, code `url_refused`), so an id or an answer that smuggles a URL
+in cannot make a worker call another address with the account's token.
 
 Tokens never reach a log line, an exception message or a repr: URLs in messages lose their query
 string, and every known secret (the request's token, the app secret) is masked in messages.
@@ -36,6 +44,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
 
 import httpx
 from django.conf import settings
@@ -77,6 +86,49 @@ def expires_at(seconds: Any, *, now: datetime | None = None) -> datetime | None:
     if value <= 0:
         return None
     return (now or datetime.now(timezone.utc)) + timedelta(seconds=value)
+
+
+# A path segment as adapters build them: ids, URL-encoded URNs (`urn%3Ali%3Ashare%3A1`), words.
+_SEGMENT_RE = re.compile(r"^[A-Za-z0-9._~:,()%-]+$")
+_FORBIDDEN_DECODED = ("/", "\\", "?", "#", "@")
+
+
+def url_refused(name: str, url: str, reason: str) -> PublishError:
+    shown = redact(url.split("?", 1)[0])[:200]
+    return PublishError(
+        ErrorKind.PERMANENT, f"{name}: refused to call {shown!r}: {reason}.", code="url_refused"
+    )
+
+
+def check_relative_path(name: str, path: str) -> str:
+    """`path` without its leading slash, if every segment is a plain one; else a refusal."""
+    stripped = path.lstrip("/")
+    segments = stripped.split("/")
+    if segments and segments[-1] == "":  # one trailing slash is part of some platforms' paths
+        segments = segments[:-1]
+    if not segments:
+        raise url_refused(name, path, "empty path")
+    for segment in segments:
+        decoded = unquote(segment)
+        if (
+            not _SEGMENT_RE.match(segment)
+            or decoded in (".", "..")
+            or any(char in decoded for char in _FORBIDDEN_DECODED)
+            or any(ord(char) < 32 for char in decoded)
+        ):
+            raise url_refused(name, path, "not a plain API path")
+    return stripped
+
+
+def host_of(url: str) -> tuple[str, str] | None:
+    """(scheme, host[:port]) of an absolute http(s) URL, lower-cased; None if it is not one."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return parts.scheme, parts.netloc.lower()
 
 
 def retry_after_from_headers(headers: httpx.Headers) -> float | None:
@@ -198,12 +250,39 @@ class HttpPlatformService(SocialMediaService):
     def poll_max_attempts(self) -> int:
         return int(settings.SOCIAL_POLL_MAX_ATTEMPTS)
 
+    def allowed_hosts(self) -> set[tuple[str, str]]:
+        """(scheme, host[:port]) this adapter may call: its API and token hosts plus `extra_hosts`
+        (the authorize URL is only ever opened by the user's browser)."""
+        config = self.config
+        urls = [config.get(key, "") for key in ("base_url", "token_url")]
+        urls += [f"https://{host}" for host in config.get("extra_hosts", [])]
+        return {host for host in map(host_of, urls) if host is not None}
+
+    def checked_url(self, url: str) -> str:
+        """`url` if it is an absolute URL on one of `allowed_hosts`; else a refusal."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise url_refused(self.name, url, "not a URL") from None
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise url_refused(self.name, url, "not an absolute http(s) URL")
+        if "@" in parts.netloc or parts.fragment or "#" in url or "\\" in url:
+            raise url_refused(self.name, url, "user info, fragments and backslashes are not allowed")
+        if any(ord(char) < 33 for char in url):
+            raise url_refused(self.name, url, "control characters or spaces")
+        if (parts.scheme, parts.netloc.lower()) not in self.allowed_hosts():
+            raise url_refused(self.name, url, f"{parts.netloc} is not a configured {self.name} host")
+        if any(segment in (".", "..") for segment in unquote(parts.path).split("/")):
+            raise url_refused(self.name, url, "dot segments are not allowed")
+        return url
+
     def api_url(self, path: str) -> str:
-        """An absolute URL for `path` under the versioned API root (absolute URLs pass through)."""
-        if path.startswith(("http://", "https://")):
-            return path
+        """An absolute URL for `path` under the versioned API root; absolute URLs must be on an
+        allowed host, relative ones plain paths (see the module docstring)."""
+        if "://" in path or path.startswith("//"):
+            return self.checked_url(path)
         version = f"/{self.api_version}" if self.api_version else ""
-        return f"{self.base_url}{version}/{path.lstrip('/')}"
+        return self.checked_url(f"{self.base_url}{version}/{check_relative_path(self.name, path)}")
 
     def default_headers(self, credentials: Credentials | None) -> dict[str, str]:
         """Headers on every call; by default a bearer token when there are credentials."""
@@ -294,7 +373,11 @@ class HttpPlatformService(SocialMediaService):
         message = mapped.message if mapped else f"HTTP {status}"
         code = mapped.code if mapped else str(status)
         retry_after = mapped.retry_after if mapped else None
-        if status == 429:
+        capped = self.quota_exhausted(status=status, body=body)
+        if capped is not None:
+            mapped, kind = capped, capped.kind
+            message, code, retry_after = capped.message, capped.code, None
+        elif status == 429:
             kind = ErrorKind.RATE_LIMITED
             for candidate in (retry_after_from_headers(response.headers), retry_after, self.default_retry_after()):
                 if candidate is not None:
@@ -313,6 +396,10 @@ class HttpPlatformService(SocialMediaService):
     # --- Hooks ------------------------------------------------------------------------------
     def platform_error(self, *, status: int, body: Any, headers: httpx.Headers) -> PublishError | None:
         """Map the platform's own error body to a PublishError (None: let the status decide)."""
+        return None
+
+    def quota_exhausted(self, *, status: int, body: Any) -> PublishError | None:
+        """A refusal no rate-limit window frees (e.g. a monthly usage cap): its PERMANENT error, or None."""
         return None
 
     def default_retry_after(self) -> float | None:

@@ -13,10 +13,18 @@ What is Instagram's own:
   for the post (same caption, timestamp after the checkpoint); if none matches, UNCONFIRMED.
   An EXPIRED container (24 h old, never published) is dropped and a new one made next attempt.
 - Publishing cap per rolling 24 h: `publishing_quota()` reads content_publishing_limit.
-- Errors (Graph envelope plus subcodes): 9007/2207027 media not ready (transient), 9/2207042
-  daily cap (rate limited, retried after an hour), -1/2207001, -1/2207032, -2/2207003 transient;
-  36000/2207004, 36001/2207005, 36003/2207009, 36004/2207010, 4/2207051, 9004/2207052 permanent;
-  190 auth.
+- Errors (Graph envelope plus subcodes,
+  https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes):
+  9007/2207027 media not ready (transient), 9/2207042 daily cap (rate limited, retried after an
+  hour), -1/2207001, -1/2207032, -2/2207003 transient; 36000/2207004, 36001/2207005,
+  36003/2207009, 36004/2207010, 4/2207051 (spam: a code-4 pair, not throttling), 9004/2207052
+  permanent; Graph throttling (4, 17, 32, 613, 80002 Instagram BUC: HTTP 400) rate limited with
+  the wait from the usage headers; 368 permanent; 190 auth.
+- Ids that reach a URL path (the account's `external_id`, container and media ids, whatever
+  Instagram answers) must be digits.
+- Metrics: `like_count`/`comments_count` need only instagram_business_basic; the insights
+  (views, reach, shares, saved) need instagram_business_manage_insights, which is in the default
+  scopes. A token granted without it gets the basic counts and `unavailable` names the reason.
 - Connection: code → 1 h token (`POST api.instagram.com/oauth/access_token`) → 60 day token
   (`ig_exchange_token`); `refresh_token` extends a 60 day token (`ig_refresh_token`; the token
   must be at least 24 h old and unexpired): there is no separate refresh token.
@@ -37,6 +45,7 @@ from . import requirements
 from .base import (
     Credentials,
     ErrorKind,
+    MetadataInvalid,
     Metrics,
     PublicationUnknown,
     PublishAllowance,
@@ -45,7 +54,8 @@ from .base import (
     PublishResult,
     TokenSet,
 )
-from .graph import GraphError, GraphPlatformService
+from .graph import GRAPH_THROTTLE_CODES, POLICY_BLOCK, GraphError, GraphPlatformService
+from .ids import GRAPH_ID, external_id_problems, is_valid, require_id
 from .http import expires_at
 from .registry import register
 
@@ -79,13 +89,20 @@ class InstagramService(GraphPlatformService):
     refresh_min_age_seconds = 24 * 3600
 
     transient_codes = frozenset({NOT_READY, (-1, 2207001), (-1, 2207032), (-2, 2207003), -1, -2, 1, 2})
-    rate_limited_codes = frozenset({DAILY_CAP})
+    rate_limited_codes = frozenset({DAILY_CAP, *GRAPH_THROTTLE_CODES})
     permanent_codes = frozenset(
-        {(36000, 2207004), (36001, 2207005), (36003, 2207009), (36004, 2207010), (4, 2207051), (9004, 2207052)}
+        {(36000, 2207004), (36001, 2207005), (36003, 2207009), (36004, 2207010), (4, 2207051), (9004, 2207052), POLICY_BLOCK}
     )
 
     def graph_retry_after(self, error: GraphError, kind: ErrorKind) -> float | None:
         return DAILY_CAP_RETRY_SECONDS if (error.code, error.subcode) == DAILY_CAP else None
+
+    def clean_metadata(self, *, metadata: dict[str, Any], external_id: str) -> tuple[dict[str, Any], str]:
+        """A manually connected account: `external_id` is its numeric Instagram user id (part of URLs)."""
+        problems = external_id_problems(external_id.strip(), GRAPH_ID, "the Instagram professional account id (digits)", required=True)
+        if problems:
+            raise MetadataInvalid(problems)
+        return metadata, external_id.strip()
 
     # --- Publishing -------------------------------------------------------------------------
     def publish(self, request: PublishRequest) -> PublishResult:
@@ -114,12 +131,17 @@ class InstagramService(GraphPlatformService):
 
         body = self.call_json(
             "POST",
-            f"{credentials.external_id}/media_publish",
+            f"{self._user(credentials)}/media_publish",
             credentials=credentials,
             json={"creation_id": creation_id},
             final=True,
         )
-        state["media_id"] = str(body["id"])
+        media_id = str(body.get("id", ""))
+        if not is_valid(media_id, GRAPH_ID):  # published, but the answer names no usable media id
+            raise PublishError(
+                ErrorKind.UNCONFIRMED, "Instagram published the post but answered no valid media id.", code="bad_media_id"
+            )
+        state["media_id"] = media_id
         request.save_state(state)
         return self._result(credentials, state["media_id"])
 
@@ -147,25 +169,27 @@ class InstagramService(GraphPlatformService):
 
     def _create_container(self, request: PublishRequest) -> str:
         credentials = request.credentials
-        path = f"{credentials.external_id}/media"
+        path = f"{self._user(credentials)}/media"
         if len(request.media) == 1:
             item = request.media[0]
             body: dict[str, Any] = {"image_url": item.url, "caption": request.text}
             if item.alt_text:
                 body["alt_text"] = item.alt_text
-            return str(self.call_json("POST", path, credentials=credentials, json=body)["id"])
+            return self._id(self.call_json("POST", path, credentials=credentials, json=body)["id"], "container id")
         children = []
         for item in request.media:
             child: dict[str, Any] = {"image_url": item.url, "is_carousel_item": True}
             if item.alt_text:
                 child["alt_text"] = item.alt_text
-            children.append(str(self.call_json("POST", path, credentials=credentials, json=child)["id"]))
+            children.append(self._id(self.call_json("POST", path, credentials=credentials, json=child)["id"], "container id"))
         body = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": request.text}
-        return str(self.call_json("POST", path, credentials=credentials, json=body)["id"])
+        return self._id(self.call_json("POST", path, credentials=credentials, json=body)["id"], "container id")
 
     def _container_ready(self, credentials: Credentials, creation_id: str) -> str | None:
         """The container's final status, or None while it is IN_PROGRESS."""
-        body = self.call_json("GET", creation_id, credentials=credentials, params={"fields": "status_code"})
+        body = self.call_json(
+            "GET", self._id(creation_id, "container id"), credentials=credentials, params={"fields": "status_code"}
+        )
         status = body.get("status_code", "")
         return None if status in ("", "IN_PROGRESS") else status
 
@@ -175,7 +199,7 @@ class InstagramService(GraphPlatformService):
         started = _parse_time(request.state.get("publish_started_at"))
         body = self.call_json(
             "GET",
-            f"{credentials.external_id}/media",
+            f"{self._user(credentials)}/media",
             credentials=credentials,
             params={"fields": "id,caption,permalink,timestamp", "limit": 25},
         )
@@ -183,16 +207,24 @@ class InstagramService(GraphPlatformService):
             stamped = _parse_time(media.get("timestamp"))
             recent = started is None or (stamped is not None and stamped >= started - MATCH_SKEW)
             if (media.get("caption") or "") == request.text and recent:
-                request.state["media_id"] = str(media["id"])
+                media_id = self._id(media["id"], "media id")
+                request.state["media_id"] = media_id
                 request.save_state(request.state)
-                return PublishResult(external_id=str(media["id"]), permalink=media.get("permalink", ""))
+                return PublishResult(external_id=media_id, permalink=media.get("permalink", ""))
         raise PublishError(
             ErrorKind.UNCONFIRMED,
             "Instagram: the media container was already published but the post was not found; check the account.",
             code="PUBLISHED",
         )
 
+    def _user(self, credentials: Credentials) -> str:
+        return require_id(self.name, "Instagram user id", credentials.external_id, GRAPH_ID)
+
+    def _id(self, value: object, what: str) -> str:
+        return require_id(self.name, what, value, GRAPH_ID)
+
     def _result(self, credentials: Credentials, media_id: str) -> PublishResult:
+        media_id = self._id(media_id, "media id")
         try:
             body = self.call_json("GET", media_id, credentials=credentials, params={"fields": "permalink"})
         except PublishError:  # the post exists: a missing permalink must not fail it
@@ -246,7 +278,7 @@ class InstagramService(GraphPlatformService):
     def publishing_quota(self, *, credentials: Credentials) -> PublishingQuota:
         body = self.call_json(
             "GET",
-            f"{credentials.external_id}/content_publishing_limit",
+            f"{self._user(credentials)}/content_publishing_limit",
             credentials=credentials,
             params={"fields": "quota_usage,config"},
         )
@@ -259,10 +291,12 @@ class InstagramService(GraphPlatformService):
         )
 
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
+        external_id = self._id(external_id, "media id")
         fields = self.call_json(
             "GET", external_id, credentials=credentials, params={"fields": "like_count,comments_count"}
         )
         insights: dict[str, int] = {}
+        unavailable = ""
         try:
             body = self.call_json(
                 "GET",
@@ -273,6 +307,10 @@ class InstagramService(GraphPlatformService):
         except PublishError as exc:
             if exc.kind != ErrorKind.PERMANENT:  # insights are optional; outages are not
                 raise
+            unavailable = (
+                f"Instagram insights (views, reach, shares) are unavailable: {exc.message} "
+                "Reconnect the account granting instagram_business_manage_insights."
+            )
         else:
             insights = {entry["name"]: _insight_value(entry) for entry in body.get("data", [])}
         return Metrics(
@@ -281,6 +319,7 @@ class InstagramService(GraphPlatformService):
             shares=insights.get("shares"),
             views=insights.get("views"),
             reach=insights.get("reach"),
+            unavailable=unavailable,
         )
 
     # --- Account connection ---------------------------------------------------------------

@@ -2,11 +2,20 @@
 
 What is LinkedIn's own:
 - Every call carries `LinkedIn-Version: YYYYMM` (settings) and `X-Restli-Protocol-Version: 2.0.0`.
+  Versions are supported for at least a year and then sunset: a sunset version answers every
+  call with HTTP 426 `NONEXISTENT_VERSION` ("Requested version 202510 is not active"), which is
+  PERMANENT with a message naming the setting. The default is a live version; `manage.py check`
+  warns 60 days before the configured one's sunset (versions.py holds LinkedIn's table,
+  https://learn.microsoft.com/en-us/linkedin/marketing/integrations/migrations).
 - The author: `credentials.metadata["organization_id"]` set → `urn:li:organization:{id}` (a
   Page, needs w_organization_social); otherwise `urn:li:person:{external_id}`, the member id
   (`sub` of /v2/userinfo) stored at connection. `metadata["author_urn"]` overrides both.
 - Images: `POST /rest/images?action=initializeUpload` gives an upload URL and an image URN;
-  the bytes (from `MediaItem.path`) are PUT there; then `POST /rest/posts` with
+  the bytes (from `MediaItem.path`) are PUT there; LinkedIn processes the image
+  asynchronously, so `GET /rest/images/{urn}` is polled (bounded; TRANSIENT when it runs out)
+  until its `status` is AVAILABLE (PROCESSING_FAILED is PERMANENT), as Postiz does
+  (linkedin.provider.ts, mediaProcessingStatus). A member token that may not read images (403)
+  waits one poll interval instead. Then `POST /rest/posts` with
   `content.media` (one image) or `content.multiImage` (2-9). The post URN comes back in the
   `x-restli-id` header of the 201. Image URNs are checkpointed, so a redelivered task does not
   upload again.
@@ -16,6 +25,14 @@ What is LinkedIn's own:
 - Errors `{"message", "serviceErrorCode", "status"}`: 401 auth, 403 permission (permanent),
   422 duplicate (permanent), 429 rate limited until the daily window resets at midnight UTC,
   5xx transient.
+- Ids: the author URN (`urn:li:person:{id}` / `urn:li:organization:{digits}`), the image URNs
+  LinkedIn answers and the post URN are checked against their formats; the upload URL LinkedIn
+  hands back must be on a configured LinkedIn host (`extra_hosts`).
+- Metrics: `GET /rest/socialActions/{urn}` needs r_member_social for a member's posts (granted
+  to approved partners only) or r_organization_social for a Page's
+  (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/network-update-social-actions).
+  Without it (known from the granted `scope`, or a 403) the reading is empty with
+  `unavailable` saying why, instead of an error on every checkpoint.
 - Connection: code → 60 day access token; member id and name from `/v2/userinfo`. Refresh tokens
   exist only for approved partners: `refresh_token` works when one was issued, else it raises.
 """
@@ -41,12 +58,22 @@ from .base import (
     PublishResult,
     TokenSet,
 )
-from .http import HttpPlatformService, expires_at
+from .http import HttpPlatformService, check_relative_path, expires_at
+from .ids import (
+    LINKEDIN_AUTHOR_URN,
+    LINKEDIN_IMAGE_URN,
+    LINKEDIN_MEMBER_ID,
+    LINKEDIN_ORGANIZATION_ID,
+    LINKEDIN_POST_URN,
+    external_id_problems,
+    require_id,
+)
 from .registry import register
 from ..text import HASHTAG_RE
 
-LINKEDIN_URN_RE = re.compile(r"^urn:li:(person|organization):[A-Za-z0-9_-]{1,64}$")
 RESERVED = set("\\|{}@[]()<>#*_~")
+IMAGE_PENDING = ("WAITING_UPLOAD", "PROCESSING")
+IMAGE_FAILED = ("PROCESSING_FAILED", "FAILED")
 URL_RE = re.compile(r"https?://\S+")
 
 
@@ -84,26 +111,26 @@ class LinkedInService(HttpPlatformService):
     refresh_with = "refresh_token"
 
     def clean_metadata(self, *, metadata: dict[str, Any], external_id: str) -> tuple[dict[str, Any], str]:
-        """author_urn (urn:li:person:... or urn:li:organization:...) and organization_id (digits) are optional."""
-        errors: dict = {}
-        if "author_urn" in metadata and not LINKEDIN_URN_RE.match(str(metadata["author_urn"])):
+        """external_id (the member id), author_urn (urn:li:person:... or urn:li:organization:{digits})
+        and organization_id (digits) are optional, and checked against LinkedIn's formats (ids.py)."""
+        errors: dict = external_id_problems(external_id.strip(), LINKEDIN_MEMBER_ID, "a LinkedIn member id", required=False)
+        if "author_urn" in metadata and not LINKEDIN_AUTHOR_URN.fullmatch(str(metadata["author_urn"])):
             errors["author_urn"] = ["Must be urn:li:person:{id} or urn:li:organization:{id}."]
         if "organization_id" in metadata:
             organization_id = str(metadata["organization_id"]).strip()
-            if not organization_id.isdigit() or len(organization_id) > 32:
+            if not LINKEDIN_ORGANIZATION_ID.fullmatch(organization_id):
                 errors["organization_id"] = ["Must be the LinkedIn Page's numeric id."]
             else:
                 metadata["organization_id"] = organization_id
         if errors:
             raise MetadataInvalid(errors)
-        return metadata, external_id
-
+        return metadata, external_id.strip()
 
     def api_url(self, path: str) -> str:
         # The version is a header, not a path segment: paths name /rest/... or /v2/... in full.
-        if path.startswith(("http://", "https://")):
-            return path
-        return f"{self.base_url}/{path.lstrip('/')}"
+        if "://" in path or path.startswith("//"):
+            return self.checked_url(path)
+        return self.checked_url(f"{self.base_url}/{check_relative_path(self.name, path)}")
 
     def default_headers(self, credentials: Credentials | None) -> dict[str, str]:
         return {
@@ -115,6 +142,13 @@ class LinkedInService(HttpPlatformService):
     def platform_error(self, *, status: int, body: Any, headers: httpx.Headers) -> PublishError | None:
         message = body.get("message", "") if isinstance(body, dict) else ""
         code = str(body.get("serviceErrorCode", status)) if isinstance(body, dict) else str(status)
+        if status == 426 or (isinstance(body, dict) and body.get("code") == "NONEXISTENT_VERSION"):
+            return PublishError(
+                ErrorKind.PERMANENT,
+                f"{message or 'API version not active'}: LinkedIn no longer serves LinkedIn-Version "
+                f"{self.api_version}; set LINKEDIN_API_VERSION to a live version (manage.py check lists the sunsets)",
+                code="NONEXISTENT_VERSION",
+            )
         if status == 401:
             return PublishError(ErrorKind.AUTH, message or "token rejected", code=code)
         if status == 429:
@@ -126,14 +160,14 @@ class LinkedInService(HttpPlatformService):
     def default_retry_after(self) -> float | None:
         return seconds_to_midnight_utc()
 
-    @staticmethod
-    def author_urn(credentials: Credentials) -> str:
+    def author_urn(self, credentials: Credentials) -> str:
         metadata = credentials.metadata
         if metadata.get("author_urn"):
-            return metadata["author_urn"]
+            return require_id(self.name, "author URN", metadata["author_urn"], LINKEDIN_AUTHOR_URN)
         if metadata.get("organization_id"):
-            return f"urn:li:organization:{metadata['organization_id']}"
-        return f"urn:li:person:{credentials.external_id}"
+            organization = require_id(self.name, "organization id", metadata["organization_id"], LINKEDIN_ORGANIZATION_ID)
+            return f"urn:li:organization:{organization}"
+        return f"urn:li:person:{require_id(self.name, 'member id', credentials.external_id, LINKEDIN_MEMBER_ID)}"
 
     # --- Publishing -------------------------------------------------------------------------
     def publish(self, request: PublishRequest) -> PublishResult:
@@ -160,8 +194,8 @@ class LinkedInService(HttpPlatformService):
             body["content"] = {"media": entries[0]} if len(entries) == 1 else {"multiImage": {"images": entries}}
         response = self.call("POST", "rest/posts", credentials=credentials, json=body, final=True)
         urn = response.headers.get("x-restli-id", "")
-        if not urn:
-            raise PublishError(ErrorKind.UNCONFIRMED, "LinkedIn accepted the post but named no post URN.", code="no_urn")
+        if not LINKEDIN_POST_URN.fullmatch(urn):
+            raise PublishError(ErrorKind.UNCONFIRMED, "LinkedIn accepted the post but named no valid post URN.", code="no_urn")
         return PublishResult(external_id=urn, permalink=f"https://www.linkedin.com/feed/update/{urn}/")
 
     def _upload_images(self, request: PublishRequest, *, owner: str) -> list[str]:
@@ -173,19 +207,57 @@ class LinkedInService(HttpPlatformService):
                 params={"action": "initializeUpload"},
                 json={"initializeUploadRequest": {"owner": owner}},
             )["value"]
+            image = require_id(self.name, "image URN", init.get("image"), LINKEDIN_IMAGE_URN)
             self.call(
                 "PUT",
-                init["uploadUrl"],
+                self.checked_url(str(init.get("uploadUrl", ""))),
                 credentials=request.credentials,
                 content=item.read_bytes(),
                 headers={"Content-Type": item.content_type or "application/octet-stream"},
             )
-            return init["image"]
+            return image
 
-        return self.upload_each(request, key="image_urns", upload=upload)
+        urns = self.upload_each(request, key="image_urns", upload=upload)
+        for urn in urns:
+            self.wait_until_available(request.credentials, urn)
+        return urns
+
+    def wait_until_available(self, credentials: Credentials, urn: str) -> None:
+        """Poll `GET /rest/images/{urn}` until AVAILABLE (bounded; TRANSIENT when it runs out)."""
+        path = f"rest/images/{quote(require_id(self.name, 'image URN', urn, LINKEDIN_IMAGE_URN), safe='')}"
+
+        def check() -> str | None:
+            try:
+                status = str(self.call_json("GET", path, credentials=credentials).get("status", ""))
+            except PublishError as error:
+                if error.code in ("403", "100") and error.kind == ErrorKind.PERMANENT:
+                    # A member token may not read images (Postiz waits instead of polling them).
+                    self.sleep(self.poll_interval)
+                    return "UNREADABLE"
+                raise
+            if status in IMAGE_FAILED:
+                raise PublishError(ErrorKind.PERMANENT, f"LinkedIn could not process the image {urn} ({status}).", code=status)
+            return None if status in IMAGE_PENDING or not status else status
+
+        self.poll(check, what=f"the image {urn}")
 
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
-        body = self.call_json("GET", f"rest/socialActions/{quote(external_id, safe='')}", credentials=credentials)
+        urn = require_id(self.name, "post URN", external_id, LINKEDIN_POST_URN)
+        needed = "r_organization_social" if self.author_urn(credentials).startswith("urn:li:organization:") else "r_member_social"
+        granted = str(credentials.metadata.get("scope", "")).replace(",", " ").split()
+        unavailable = (
+            f"LinkedIn metrics need the {needed} permission"
+            + (" (LinkedIn grants it to approved partners only)" if needed == "r_member_social" else "")
+            + "; reconnect with it in LINKEDIN_SCOPES to read likes and comments."
+        )
+        if granted and needed not in granted:
+            return Metrics(unavailable=unavailable)
+        try:
+            body = self.call_json("GET", f"rest/socialActions/{quote(urn, safe='')}", credentials=credentials)
+        except PublishError as error:
+            if error.kind == ErrorKind.PERMANENT and error.code in ("403", "100"):
+                return Metrics(unavailable=f"{unavailable} ({error.message})")
+            raise
         return Metrics(
             likes=int(body.get("likesSummary", {}).get("totalLikes", 0)),
             comments=int(body.get("commentsSummary", {}).get("aggregatedTotalComments", 0)),

@@ -27,6 +27,9 @@ class Requirements:
     max_height: int | None = None
     max_pixels: int | None = None
     daily_post_limit: int | None = None
+    # The platform downloads the image itself from its URL (under PUBLIC_BASE_URL), so that must
+    # be a public https address (Instagram, Facebook, TikTok, WhatsApp).
+    media_fetched_by_platform: bool = False
     # How messages name the platform ("Instagram accepts captions of at most ...").
     name: str = ""
 
@@ -46,6 +49,7 @@ SANDBOX = Requirements(
     max_image_bytes=20 * MB,
 )
 FACEBOOK = Requirements(
+    media_fetched_by_platform=True,
     name="Facebook",
     caption_max=63206,
     media_max=10,
@@ -53,6 +57,7 @@ FACEBOOK = Requirements(
     max_image_bytes=4 * MB - 1,  # "Photos < 4 MB"
 )
 INSTAGRAM = Requirements(
+    media_fetched_by_platform=True,
     name="Instagram",
     caption_max=2200,
     hashtag_max=30,
@@ -83,6 +88,7 @@ TWITTER = Requirements(
     max_image_bytes=5 * MB,
 )
 TIKTOK = Requirements(
+    media_fetched_by_platform=True,
     name="TikTok",
     caption_max=4000,
     caption_counting="utf16",  # TikTok counts the description in UTF-16 units
@@ -94,6 +100,7 @@ TIKTOK = Requirements(
     max_height=1920,
 )
 WHATSAPP = Requirements(
+    media_fetched_by_platform=True,
     name="WhatsApp",
     caption_max=1024,
     image_formats=("JPEG", "PNG"),

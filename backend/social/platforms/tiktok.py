@@ -1,9 +1,16 @@
 """TikTok photo posts through the Content Posting API (open.tiktokapis.com/v2), direct post.
 
 What is TikTok's own:
-- No text-only posts. Before posting, `creator_info/query` says which privacy levels this creator
-  allows; the post uses `credentials.metadata["privacy_level"]` when allowed, else the most public
-  allowed level (PUBLIC_TO_EVERYONE, FOLLOWER_OF_CREATOR, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY).
+- No text-only posts. TikTok's Direct Post rules
+  (https://developers.tiktok.com/doc/content-sharing-guidelines) make the creator choose the
+  privacy level (no default picked for them) and the interactions (none on by default), and an
+  unaudited app may only post SELF_ONLY. So the post's own options (`request.options`, the post's
+  `metadata["tiktok"]`: `privacy_level`, `allow_comment`, `brand_content_toggle`,
+  `brand_organic_toggle`, `auto_add_music`) decide; without them the most private choice is
+  made: SELF_ONLY when offered (else the most private level offered) and comments off. Before
+  posting, `creator_info/query` says what this creator allows: a privacy level not among its
+  `privacy_level_options`, comments on a creator who disabled them, or branded content posted
+  privately (TikTok refuses it) fail PERMANENT with a message saying what to change.
 - A photo post is `content/init` with `source: PULL_FROM_URL` (TikTok downloads the images from
   their public URLs, on a domain verified for the app). Title: the first line of the text, cut to
   90 characters; description: the whole text (≤ 4,000).
@@ -35,7 +42,9 @@ TRANSIENT_CODES = frozenset({"internal_error"})
 RATE_LIMITED_CODES = frozenset({"rate_limit_exceeded"})
 AUTH_CODES = frozenset({"access_token_invalid", "scope_not_authorized"})
 RATE_LIMIT_RETRY_SECONDS = 60.0
-PRIVACY_PREFERENCE = ("PUBLIC_TO_EVERYONE", "FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY")
+PRIVACY_LEVELS = ("PUBLIC_TO_EVERYONE", "FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY")
+MOST_PRIVATE_FIRST = tuple(reversed(PRIVACY_LEVELS))
+OPTION_FLAGS = ("allow_comment", "brand_content_toggle", "brand_organic_toggle", "auto_add_music")
 TITLE_MAX = 90
 DESCRIPTION_MAX = 4000
 
@@ -107,9 +116,7 @@ class TikTokService(HttpPlatformService):
             if not request.media:
                 raise PublishError(ErrorKind.PERMANENT, "TikTok: a post needs at least one image.", code="no_media")
             creator = self.api("post/publish/creator_info/query/", credentials=credentials, json={})
-            privacy = self.choose_privacy(
-                options=creator.get("privacy_level_options", []), wanted=credentials.metadata.get("privacy_level")
-            )
+            post_info = self.post_info(creator=creator, options=request.options)
             data = self.api(
                 "post/publish/content/init/",
                 credentials=credentials,
@@ -124,9 +131,7 @@ class TikTokService(HttpPlatformService):
                     "post_info": {
                         "title": title_of(request.text),
                         "description": request.text[:DESCRIPTION_MAX],
-                        "privacy_level": privacy,
-                        "disable_comment": bool(creator.get("comment_disabled", False)),
-                        "auto_add_music": True,
+                        **post_info,
                     },
                 },
                 final=True,
@@ -149,13 +154,62 @@ class TikTokService(HttpPlatformService):
         return data if data.get("status") in ("PUBLISH_COMPLETE", "FAILED") else None
 
     @staticmethod
-    def choose_privacy(*, options: list[str], wanted: str | None) -> str:
-        if wanted and wanted in options:
-            return wanted
-        for level in PRIVACY_PREFERENCE:
-            if level in options:
-                return level
-        raise PublishError(ErrorKind.PERMANENT, "TikTok offers this creator no privacy level to post with.", code="no_privacy_level")
+    def post_info(*, creator: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+        """Privacy and interaction settings of a photo post, checked against creator_info."""
+        offered = [level for level in creator.get("privacy_level_options") or [] if level in PRIVACY_LEVELS]
+        wanted = options.get("privacy_level")
+        if wanted:
+            if wanted not in offered:
+                raise PublishError(
+                    ErrorKind.PERMANENT,
+                    f"TikTok: this creator cannot post with privacy level {wanted}; choose one of {', '.join(offered) or 'none'}.",
+                    code="privacy_level_option_mismatch",
+                )
+            privacy = wanted
+        else:
+            privacy = next((level for level in MOST_PRIVATE_FIRST if level in offered), "")
+            if not privacy:
+                raise PublishError(ErrorKind.PERMANENT, "TikTok offers this creator no privacy level to post with.", code="no_privacy_level")
+        allow_comment = bool(options.get("allow_comment", False))
+        if allow_comment and creator.get("comment_disabled"):
+            raise PublishError(
+                ErrorKind.PERMANENT,
+                "TikTok: this creator has turned comments off in the TikTok app; post with allow_comment false.",
+                code="comment_disabled",
+            )
+        brand_content = bool(options.get("brand_content_toggle", False))
+        if brand_content and privacy == "SELF_ONLY":
+            raise PublishError(
+                ErrorKind.PERMANENT,
+                "TikTok: branded content cannot be posted with privacy level SELF_ONLY; choose a wider audience.",
+                code="brand_content_private",
+            )
+        return {
+            "privacy_level": privacy,
+            "disable_comment": not allow_comment,
+            "brand_content_toggle": brand_content,
+            "brand_organic_toggle": bool(options.get("brand_organic_toggle", False)),
+            "auto_add_music": bool(options.get("auto_add_music", True)),
+        }
+
+    def validate_post_options(self, options: Any) -> dict[str, str]:
+        """Problems with a post's TikTok options (field → message), before anything is scheduled."""
+        if options in (None, {}):
+            return {}
+        if not isinstance(options, dict):
+            return {"tiktok": "Must be an object: {privacy_level, allow_comment, brand_content_toggle, brand_organic_toggle, auto_add_music}."}
+        problems: dict[str, str] = {}
+        unknown = sorted(set(options) - {"privacy_level", *OPTION_FLAGS})
+        if unknown:
+            problems["tiktok"] = f"Unknown TikTok options: {', '.join(unknown)}."
+        if "privacy_level" in options and options["privacy_level"] not in PRIVACY_LEVELS:
+            problems["tiktok.privacy_level"] = f"Must be one of {', '.join(PRIVACY_LEVELS)}."
+        for flag in OPTION_FLAGS:
+            if flag in options and not isinstance(options[flag], bool):
+                problems[f"tiktok.{flag}"] = "Must be true or false."
+        if options.get("brand_content_toggle") is True and options.get("privacy_level", "SELF_ONLY") == "SELF_ONLY":
+            problems["tiktok.brand_content_toggle"] = "Branded content cannot be posted privately (SELF_ONLY): choose privacy_level."
+        return problems
 
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
         data = self.api(

@@ -8,6 +8,12 @@ What is X's own:
 - Errors are problem JSON `{"title", "detail", "type", "status"}`: 429 rate limited until
   `x-rate-limit-reset` (epoch seconds); 401 auth; 403 duplicate content or forbidden and any other
   4xx permanent; 5xx transient.
+- A 429 whose problem type is `https://api.twitter.com/2/problems/usage-capped`
+  (`UsageCapExceeded`, "Usage cap exceeded: Monthly product cap", with `period` and `scope`;
+  reported in xdevplatform/xdk#25, handled by Postiz's x.provider.ts) is the app's usage cap, not
+  the 15-minute window: `x-rate-limit-reset` says nothing about it, so waiting would retry at
+  every reset until the month ends. It fails PERMANENT, code `usage_capped`, saying so.
+- Tweet and media ids (snowflakes, digits) are checked before they reach a URL.
 - Connection: OAuth 2.0 with PKCE (S256) is mandatory; a confidential client (a client secret is
   configured) authenticates to the token endpoint with HTTP Basic, a public client sends its
   client_id in the form. Access tokens last 2 h; the refresh token (scope offline.access)
@@ -24,6 +30,7 @@ import httpx
 from . import requirements
 from .base import Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
 from .http import HttpPlatformService, expires_at
+from .ids import X_ID, require_id
 from .registry import register
 
 
@@ -35,6 +42,20 @@ class TwitterService(HttpPlatformService):
     oauth_supported = True
     refresh_with = "refresh_token"
     pkce = True
+
+    def quota_exhausted(self, *, status: int, body: Any) -> PublishError | None:
+        if not isinstance(body, dict):
+            return None
+        if str(body.get("type", "")).endswith("/usage-capped") or body.get("title") == "UsageCapExceeded":
+            period, scope = body.get("period") or "monthly", body.get("scope") or "Product"
+            return PublishError(
+                ErrorKind.PERMANENT,
+                f"X refuses posts: the app's {str(period).lower()} usage cap ({scope}) is used up "
+                f"({body.get('detail') or 'Usage cap exceeded'}). Nothing will be published to X until the cap "
+                "resets or the X developer plan is raised; retry the post then.",
+                code="usage_capped",
+            )
+        return None
 
     def platform_error(self, *, status: int, body: Any, headers: httpx.Headers) -> PublishError | None:
         if not isinstance(body, dict):
@@ -70,13 +91,13 @@ class TwitterService(HttpPlatformService):
                 data={"media_category": "tweet_image"},
                 files={"media": (os.path.basename(item.path) or "image", item.read_bytes(), item.content_type)},
             )
-            return str(answer["data"]["id"])
+            return require_id(self.name, "media id", answer["data"]["id"], X_ID)
 
         return self.upload_each(request, key="media_ids", upload=upload)
 
     def fetch_metrics(self, *, credentials: Credentials, external_id: str) -> Metrics:
         answer = self.call_json(
-            "GET", f"tweets/{external_id}", credentials=credentials, params={"tweet.fields": "public_metrics"}
+            "GET", f"tweets/{require_id(self.name, 'post id', external_id, X_ID)}", credentials=credentials, params={"tweet.fields": "public_metrics"}
         )
         public = answer["data"].get("public_metrics", {})
         return Metrics(

@@ -10,6 +10,7 @@ import pytest
 
 from backend.social.platforms.base import Credentials, MediaItem, PublishRequest
 from tests.fakes.platform_server import FakePlatform
+from tests.fakes.platforms import ALL_OBSERVERS, ALL_RULES
 
 TOKEN = "EAAGm0PX4ZCpsBA-secret-access-token-0123456789"
 REFRESH = "rt-secret-refresh-token-9876543210"
@@ -19,7 +20,9 @@ JPEG = b"\xff\xd8\xff\xe0fake-jpeg-bytes\xff\xd9"
 
 @pytest.fixture
 def fake() -> Iterator[FakePlatform]:
-    server = FakePlatform().start()
+    server = FakePlatform(rules=ALL_RULES)
+    server.observers.extend(ALL_OBSERVERS)
+    server.start()
     yield server
     server.stop()
 
@@ -79,6 +82,7 @@ def make_request(
     metadata: dict[str, Any] | None = None,
     state: dict[str, Any] | None = None,
     save_state: Any = None,
+    options: dict[str, Any] | None = None,
 ) -> PublishRequest:
     credentials = Credentials(
         account_id=7,
@@ -95,4 +99,5 @@ def make_request(
         media=media or [],
         state=state if state is not None else {},
         save_state=save_state or (lambda s: None),
+        options=options or {},
     )

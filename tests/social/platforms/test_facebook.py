@@ -7,6 +7,8 @@ import pytest
 
 from backend.social.platforms.base import ErrorKind, MediaItem, OAuthNotSupported, PublishError
 from backend.social.platforms.facebook import FacebookService
+from backend.social.platforms.graph import THROTTLE_DEFAULT_SECONDS
+from tests.fakes.platforms import graph_throttled
 
 from .conftest import CLIENT_SECRET, TOKEN, make_request
 
@@ -46,7 +48,7 @@ def test_one_image_is_a_photos_post(platforms, image):
 
 def test_several_images_are_uploaded_unpublished_then_attached(platforms, image, state_log):
     second = MediaItem(url="https://cdn.postloom.test/media/two.jpg")
-    platforms.reply("POST", f"/v23.0/{PAGE}/photos", {"id": "p1"}, {"id": "p2"})
+    platforms.reply("POST", f"/v23.0/{PAGE}/photos", {"id": "10160000000000001"}, {"id": "10160000000000002"})
     platforms.reply("POST", f"/v23.0/{PAGE}/feed", {"id": f"{PAGE}_900"})
 
     result = FacebookService().publish(make_request(media=[image, second], save_state=state_log))
@@ -59,9 +61,9 @@ def test_several_images_are_uploaded_unpublished_then_attached(platforms, image,
     (feed,) = platforms.calls("POST", f"/v23.0/{PAGE}/feed")
     form = feed.form()
     assert form["message"] == "Diwali offer: 20% off silk sarees"
-    assert json.loads(form["attached_media[0]"]) == {"media_fbid": "p1"}
-    assert json.loads(form["attached_media[1]"]) == {"media_fbid": "p2"}
-    assert state_log.saved[-1][1] == {"photo_ids": ["p1", "p2"]}
+    assert json.loads(form["attached_media[0]"]) == {"media_fbid": "10160000000000001"}
+    assert json.loads(form["attached_media[1]"]) == {"media_fbid": "10160000000000002"}
+    assert state_log.saved[-1][1] == {"photo_ids": ["10160000000000001", "10160000000000002"]}
     assert result.external_id == f"{PAGE}_900"
 
 
@@ -69,7 +71,7 @@ def test_redelivery_reuses_uploaded_photos(platforms, image):
     platforms.reply("POST", f"/v23.0/{PAGE}/feed", {"id": f"{PAGE}_901"})
     second = MediaItem(url="https://cdn.postloom.test/media/two.jpg")
 
-    FacebookService().publish(make_request(media=[image, second], state={"photo_ids": ["p1", "p2"]}))
+    FacebookService().publish(make_request(media=[image, second], state={"photo_ids": ["10160000000000001", "10160000000000002"]}))
 
     assert [c.path for c in platforms.requests] == [f"/v23.0/{PAGE}/feed"]
 
@@ -78,9 +80,8 @@ def test_redelivery_reuses_uploaded_photos(platforms, image):
     ("status", "body", "headers", "kind", "code", "retry_after"),
     [
         (500, graph_error(1, "An unknown error has occurred."), {}, ErrorKind.TRANSIENT, "1", None),
-        (400, graph_error(368, "The action attempted has been deemed abusive or is otherwise disallowed"), {}, ErrorKind.TRANSIENT, "368", None),
-        (400, graph_error(32, "Page request limit reached"), {}, ErrorKind.TRANSIENT, "32", None),
-        (429, graph_error(4, "Application request limit reached"), {"Retry-After": "120"}, ErrorKind.RATE_LIMITED, "4", 120.0),
+        # 368 is a policy block: retrying only extends it.
+        (400, graph_error(368, "The action attempted has been deemed abusive or is otherwise disallowed"), {}, ErrorKind.PERMANENT, "368", None),
         (400, graph_error(190, "Error validating access token: Session has expired", subcode=463), {}, ErrorKind.AUTH, "190/463", None),
         (403, graph_error(200, "(#200) Requires pages_manage_posts permission"), {}, ErrorKind.PERMANENT, "200", None),
         (400, graph_error(10, "(#10) Application does not have permission for this action"), {}, ErrorKind.PERMANENT, "10", None),
@@ -193,3 +194,35 @@ def test_code_exchange_yields_a_long_lived_page_token(platforms):
 def test_page_tokens_have_no_refresh():
     with pytest.raises(OAuthNotSupported):
         FacebookService().refresh_token(credentials=make_request().credentials)
+
+
+@pytest.mark.parametrize(
+    ("reply", "code", "retry_after"),
+    [
+        # Graph throttling is HTTP 400 + code (rate-limiting doc); the wait comes from the usage headers.
+        (graph_throttled(4, regain_minutes=3), "4", 180.0),
+        (graph_throttled(17, regain_minutes=12), "17", 720.0),
+        (graph_throttled(32), "32", THROTTLE_DEFAULT_SECONDS),  # no BUC header: the safe default
+        (graph_throttled(613, regain_minutes=1), "613", 60.0),
+        (graph_throttled(80001, regain_minutes=25), "80001", 1500.0),
+    ],
+)
+def test_graph_throttling_is_rate_limited_with_the_wait_from_the_usage_headers(platforms, reply, code, retry_after):
+    platforms.reply("POST", f"/v23.0/{PAGE}/feed", reply)
+
+    with pytest.raises(PublishError) as caught:
+        FacebookService().publish(make_request())
+
+    assert platforms.requests[0].reply.status == 400  # what Meta sends: no 429, no Retry-After
+    assert caught.value.kind == ErrorKind.RATE_LIMITED
+    assert caught.value.code == code
+    assert caught.value.retry_after == retry_after
+
+
+@pytest.mark.parametrize("page_id", ["http://127.0.0.1:6379/x", "../../me/accounts", "123@evil.test", "123#frag", "123/../456", "me"])
+def test_a_page_id_that_is_not_an_id_never_reaches_a_request(platforms, page_id):
+    with pytest.raises(PublishError) as caught:
+        FacebookService().publish(make_request(external_id=page_id))
+
+    assert caught.value.kind == ErrorKind.PERMANENT and caught.value.code == "invalid_id"
+    assert platforms.requests == []

@@ -98,3 +98,71 @@ def test_gateway_timeout_on_the_final_call_is_unconfirmed(platforms):
         FacebookService().publish(make_request())
     assert caught.value.kind == ErrorKind.UNCONFIRMED
     assert caught.value.code == "504"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://127.0.0.1:6379/",  # another port on the same machine
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "https://graph.facebook.com.evil.test/v23.0/me",
+        "{fake}@127.0.0.1:1/x",  # user info that moves the host
+        "http://app-client-id@{host}/v23.0/me",
+        "{fake}/v23.0/me#fragment",
+        "{fake}/v23.0/../../admin",
+        "{fake}/v23.0/%2e%2e/admin",
+        "//evil.test/v23.0/me",
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:25/",
+        "../../admin",
+        "me/../../admin",
+        "me/%2e%2e/%2e%2e/admin",
+        "1234567890@evil.test",
+        "1234567890#x",
+        "1234567890?access_token=stolen",
+        "12345\\..\\admin",
+        "me//accounts",
+        "me/ac counts",
+    ],
+)
+def test_an_adapter_only_calls_its_own_configured_hosts_with_plain_paths(platforms, target):
+    from backend.social.platforms.facebook import FacebookService
+
+    target = target.replace("{fake}", platforms.url).replace("{host}", platforms.url.split("//", 1)[1])
+    with pytest.raises(PublishError) as caught:
+        FacebookService().call("GET", target, credentials=make_request().credentials)
+
+    assert caught.value.kind == ErrorKind.PERMANENT and caught.value.code == "url_refused"
+    assert TOKEN not in caught.value.message
+    assert platforms.requests == []  # nothing was sent anywhere
+
+
+def test_configured_hosts_and_plain_paths_still_work(platforms):
+    from backend.social.platforms.facebook import FacebookService
+
+    platforms.reply("GET", "/v23.0/me", {"id": "1"})
+    platforms.reply("GET", "/v23.0/oauth/access_token", {"access_token": "x"})
+    service = FacebookService()
+    assert service.call_json("GET", "me", credentials=make_request().credentials) == {"id": "1"}
+    assert service.call_json("GET", f"{platforms.url}/v23.0/oauth/access_token") == {"access_token": "x"}
+
+
+def test_a_manual_external_id_pointing_at_an_internal_address_is_never_called(platforms):
+    # The reproduction of the issue: external_id "http://127.0.0.1:PORT/..." on Facebook and Instagram.
+    from backend.social.platforms.facebook import FacebookService
+
+    internal = f"{platforms.url}/internal/secrets"
+    for publish in (
+        lambda: FacebookService().publish(make_request(external_id=internal)),
+        lambda: InstagramService().publish(make_request(external_id=internal, media=[_image()])),
+    ):
+        with pytest.raises(PublishError) as caught:
+            publish()
+        assert caught.value.code in ("invalid_id", "url_refused")
+    assert platforms.requests == []
+
+
+def _image():
+    from backend.social.platforms.base import MediaItem
+
+    return MediaItem(url="https://cdn.postloom.test/a.jpg")

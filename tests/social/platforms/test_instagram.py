@@ -23,7 +23,7 @@ def ig_error(code: int, subcode: int | None, message: str, transient: bool = Fal
     return {"error": error}
 
 
-def script_publish(fake, *, container: str = "C100", media_id: str = "M200") -> None:
+def script_publish(fake, *, container: str = "17889455560051444", media_id: str = "17912345678900200") -> None:
     fake.reply("POST", f"/v23.0/{IG}/media", {"id": container})
     fake.reply("GET", f"/v23.0/{container}", {"status_code": "IN_PROGRESS", "id": container}, {"status_code": "FINISHED", "id": container})
     fake.reply("POST", f"/v23.0/{IG}/media_publish", {"id": media_id})
@@ -39,29 +39,29 @@ def test_image_post_creates_a_container_waits_and_publishes(platforms, image, st
     calls = [(c.method, c.path) for c in platforms.requests]
     assert calls == [
         ("POST", f"/v23.0/{IG}/media"),
-        ("GET", "/v23.0/C100"),
-        ("GET", "/v23.0/C100"),
+        ("GET", "/v23.0/17889455560051444"),
+        ("GET", "/v23.0/17889455560051444"),
         ("POST", f"/v23.0/{IG}/media_publish"),
-        ("GET", "/v23.0/M200"),
+        ("GET", "/v23.0/17912345678900200"),
     ]
     create, poll, _, publish, permalink = platforms.requests
     assert create.json() == {"image_url": image.url, "caption": CAPTION, "alt_text": "Red silk saree"}
     assert create.headers["authorization"] == f"Bearer {TOKEN}"
     assert poll.params() == {"fields": "status_code"}
-    assert publish.json() == {"creation_id": "C100"}
+    assert publish.json() == {"creation_id": "17889455560051444"}
     assert permalink.params() == {"fields": "permalink"}
     # The container id was checkpointed before media_publish went out (request #4).
     first_save_at, first_state = state_log.saved[0]
-    assert first_state["creation_id"] == "C100" and first_save_at == 1
-    assert result.external_id == "M200"
-    assert result.permalink == "https://www.instagram.com/p/M200/"
+    assert first_state["creation_id"] == "17889455560051444" and first_save_at == 1
+    assert result.external_id == "17912345678900200"
+    assert result.permalink == "https://www.instagram.com/p/17912345678900200/"
 
 
 def test_carousel_makes_child_containers_then_a_carousel(platforms, image):
-    platforms.reply("POST", f"/v23.0/{IG}/media", {"id": "K1"}, {"id": "K2"}, {"id": "C300"})
-    platforms.reply("GET", "/v23.0/C300", {"status_code": "FINISHED"})
-    platforms.reply("POST", f"/v23.0/{IG}/media_publish", {"id": "M300"})
-    platforms.reply("GET", "/v23.0/M300", {"permalink": "https://www.instagram.com/p/M300/"})
+    platforms.reply("POST", f"/v23.0/{IG}/media", {"id": "17889455560052001"}, {"id": "17889455560052002"}, {"id": "17889455560051555"})
+    platforms.reply("GET", "/v23.0/17889455560051555", {"status_code": "FINISHED"})
+    platforms.reply("POST", f"/v23.0/{IG}/media_publish", {"id": "17912345678900300"})
+    platforms.reply("GET", "/v23.0/17912345678900300", {"permalink": "https://www.instagram.com/p/17912345678900300/"})
     second = MediaItem(url="https://cdn.postloom.test/media/two.jpg")
 
     InstagramService().publish(make_request(external_id=IG, media=[image, second]))
@@ -70,36 +70,36 @@ def test_carousel_makes_child_containers_then_a_carousel(platforms, image):
     assert bodies == [
         {"image_url": image.url, "is_carousel_item": True},
         {"image_url": second.url, "is_carousel_item": True},
-        {"media_type": "CAROUSEL", "children": "K1,K2", "caption": CAPTION},
+        {"media_type": "CAROUSEL", "children": "17889455560052001,17889455560052002", "caption": CAPTION},
     ]
 
 
 def test_redelivered_task_reuses_the_saved_container_and_publishes_once(platforms, image):
-    script_publish(platforms, container="C100")
-    state = {"creation_id": "C100", "publish_started_at": datetime.now(timezone.utc).isoformat()}
+    script_publish(platforms, container="17889455560051444")
+    state = {"creation_id": "17889455560051444", "publish_started_at": datetime.now(timezone.utc).isoformat()}
 
     result = InstagramService().publish(make_request(external_id=IG, media=[image], state=state))
 
     assert platforms.calls("POST", f"/v23.0/{IG}/media") == []
     assert len(platforms.calls("POST", f"/v23.0/{IG}/media_publish")) == 1
-    assert result.external_id == "M200"
+    assert result.external_id == "17912345678900200"
 
 
 def test_published_container_is_not_published_again_the_media_is_found(platforms, image, state_log):
     started = datetime.now(timezone.utc) - timedelta(minutes=2)
-    platforms.reply("GET", "/v23.0/C100", {"status_code": "PUBLISHED", "id": "C100"})
+    platforms.reply("GET", "/v23.0/17889455560051444", {"status_code": "PUBLISHED", "id": "17889455560051444"})
     platforms.reply(
         "GET",
         f"/v23.0/{IG}/media",
         {
             "data": [
-                {"id": "M999", "caption": "Another post", "permalink": "https://www.instagram.com/p/M999/", "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")},
-                {"id": "M200", "caption": CAPTION, "permalink": "https://www.instagram.com/p/M200/", "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")},
+                {"id": "17912345678900999", "caption": "Another post", "permalink": "https://www.instagram.com/p/17912345678900999/", "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")},
+                {"id": "17912345678900200", "caption": CAPTION, "permalink": "https://www.instagram.com/p/17912345678900200/", "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")},
             ],
             "paging": {"cursors": {"before": "x", "after": "y"}},
         },
     )
-    state = {"creation_id": "C100", "publish_started_at": started.isoformat()}
+    state = {"creation_id": "17889455560051444", "publish_started_at": started.isoformat()}
 
     result = InstagramService().publish(make_request(external_id=IG, media=[image], state=state, save_state=state_log))
 
@@ -107,14 +107,14 @@ def test_published_container_is_not_published_again_the_media_is_found(platforms
     assert platforms.calls("POST", f"/v23.0/{IG}/media") == []
     (listing,) = platforms.calls("GET", f"/v23.0/{IG}/media")
     assert listing.params() == {"fields": "id,caption,permalink,timestamp", "limit": "25"}
-    assert (result.external_id, result.permalink) == ("M200", "https://www.instagram.com/p/M200/")
-    assert state_log.saved[-1][1]["media_id"] == "M200"
+    assert (result.external_id, result.permalink) == ("17912345678900200", "https://www.instagram.com/p/17912345678900200/")
+    assert state_log.saved[-1][1]["media_id"] == "17912345678900200"
 
 
 def test_published_container_without_a_matching_media_is_unconfirmed(platforms, image):
-    platforms.reply("GET", "/v23.0/C100", {"status_code": "PUBLISHED"})
-    platforms.reply("GET", f"/v23.0/{IG}/media", {"data": [{"id": "M1", "caption": "old", "timestamp": "2026-01-01T10:00:00+0000"}]})
-    state = {"creation_id": "C100", "publish_started_at": datetime.now(timezone.utc).isoformat()}
+    platforms.reply("GET", "/v23.0/17889455560051444", {"status_code": "PUBLISHED"})
+    platforms.reply("GET", f"/v23.0/{IG}/media", {"data": [{"id": "17912345678900001", "caption": "old", "timestamp": "2026-01-01T10:00:00+0000"}]})
+    state = {"creation_id": "17889455560051444", "publish_started_at": datetime.now(timezone.utc).isoformat()}
 
     with pytest.raises(PublishError) as caught:
         InstagramService().publish(make_request(external_id=IG, media=[image], state=state))
@@ -124,8 +124,8 @@ def test_published_container_without_a_matching_media_is_unconfirmed(platforms, 
 
 
 def test_polling_is_bounded_and_ends_transient(platforms, image):
-    platforms.reply("POST", f"/v23.0/{IG}/media", {"id": "C100"})
-    platforms.reply("GET", "/v23.0/C100", {"status_code": "IN_PROGRESS"})
+    platforms.reply("POST", f"/v23.0/{IG}/media", {"id": "17889455560051444"})
+    platforms.reply("GET", "/v23.0/17889455560051444", {"status_code": "IN_PROGRESS"})
     slept: list[float] = []
     service = InstagramService()
     service.sleep = slept.append
@@ -134,14 +134,14 @@ def test_polling_is_bounded_and_ends_transient(platforms, image):
         service.publish(make_request(external_id=IG, media=[image]))
 
     assert caught.value.kind == ErrorKind.TRANSIENT
-    assert len(platforms.calls("GET", "/v23.0/C100")) == 4  # SOCIAL_POLL_MAX_ATTEMPTS
+    assert len(platforms.calls("GET", "/v23.0/17889455560051444")) == 4  # SOCIAL_POLL_MAX_ATTEMPTS
     assert slept == [0.0, 0.0, 0.0]
     assert platforms.calls("POST", f"/v23.0/{IG}/media_publish") == []
 
 
 def test_container_error_status_is_permanent(platforms, image):
-    platforms.reply("POST", f"/v23.0/{IG}/media", {"id": "C100"})
-    platforms.reply("GET", "/v23.0/C100", {"status_code": "ERROR"})
+    platforms.reply("POST", f"/v23.0/{IG}/media", {"id": "17889455560051444"})
+    platforms.reply("GET", "/v23.0/17889455560051444", {"status_code": "ERROR"})
 
     with pytest.raises(PublishError) as caught:
         InstagramService().publish(make_request(external_id=IG, media=[image]))
@@ -169,8 +169,8 @@ def test_text_only_post_is_refused_without_a_request(platforms):
     ],
 )
 def test_errors_on_media_publish_map_to_kinds(platforms, image, status, body, headers, kind, code, retry_after):
-    platforms.reply("POST", f"/v23.0/{IG}/media", {"id": "C100"})
-    platforms.reply("GET", "/v23.0/C100", {"status_code": "FINISHED"})
+    platforms.reply("POST", f"/v23.0/{IG}/media", {"id": "17889455560051444"})
+    platforms.reply("GET", "/v23.0/17889455560051444", {"status_code": "FINISHED"})
     platforms.reply("POST", f"/v23.0/{IG}/media_publish", body, status=status, headers=headers)
 
     with pytest.raises(PublishError) as caught:
@@ -180,9 +180,9 @@ def test_errors_on_media_publish_map_to_kinds(platforms, image, status, body, he
 
 
 def test_read_timeout_on_media_publish_is_unconfirmed(platforms, image):
-    platforms.reply("POST", f"/v23.0/{IG}/media", {"id": "C100"})
-    platforms.reply("GET", "/v23.0/C100", {"status_code": "FINISHED"})
-    platforms.reply("POST", f"/v23.0/{IG}/media_publish", Reply(body={"id": "M1"}, delay=1.5))
+    platforms.reply("POST", f"/v23.0/{IG}/media", {"id": "17889455560051444"})
+    platforms.reply("GET", "/v23.0/17889455560051444", {"status_code": "FINISHED"})
+    platforms.reply("POST", f"/v23.0/{IG}/media_publish", Reply(body={"id": "17912345678900001"}, delay=1.5))
 
     with pytest.raises(PublishError) as caught:
         InstagramService().publish(make_request(external_id=IG, media=[image]))
@@ -191,7 +191,7 @@ def test_read_timeout_on_media_publish_is_unconfirmed(platforms, image):
 
 
 def test_read_timeout_on_container_creation_is_transient(platforms, image):
-    platforms.reply("POST", f"/v23.0/{IG}/media", Reply(body={"id": "C1"}, delay=1.5))
+    platforms.reply("POST", f"/v23.0/{IG}/media", Reply(body={"id": "17889455560051001"}, delay=1.5))
 
     with pytest.raises(PublishError) as caught:
         InstagramService().publish(make_request(external_id=IG, media=[image]))
@@ -214,21 +214,21 @@ def test_publishing_quota(platforms):
 
 
 def test_metrics_from_fields_and_insights(platforms):
-    platforms.reply("GET", "/v23.0/M200", {"like_count": 31, "comments_count": 4, "id": "M200"})
+    platforms.reply("GET", "/v23.0/17912345678900200", {"like_count": 31, "comments_count": 4, "id": "17912345678900200"})
     platforms.reply(
         "GET",
-        "/v23.0/M200/insights",
+        "/v23.0/17912345678900200/insights",
         {
             "data": [
-                {"name": "views", "period": "lifetime", "values": [{"value": 950}], "title": "Views", "id": "M200/insights/views/lifetime"},
-                {"name": "reach", "period": "lifetime", "values": [{"value": 610}], "title": "Accounts reached", "id": "M200/insights/reach/lifetime"},
-                {"name": "shares", "period": "lifetime", "values": [{"value": 5}], "title": "Shares", "id": "M200/insights/shares/lifetime"},
-                {"name": "saved", "period": "lifetime", "values": [{"value": 9}], "title": "Saved", "id": "M200/insights/saved/lifetime"},
+                {"name": "views", "period": "lifetime", "values": [{"value": 950}], "title": "Views", "id": "17912345678900200/insights/views/lifetime"},
+                {"name": "reach", "period": "lifetime", "values": [{"value": 610}], "title": "Accounts reached", "id": "17912345678900200/insights/reach/lifetime"},
+                {"name": "shares", "period": "lifetime", "values": [{"value": 5}], "title": "Shares", "id": "17912345678900200/insights/shares/lifetime"},
+                {"name": "saved", "period": "lifetime", "values": [{"value": 9}], "title": "Saved", "id": "17912345678900200/insights/saved/lifetime"},
             ]
         },
     )
 
-    metrics = InstagramService().fetch_metrics(credentials=make_request().credentials, external_id="M200")
+    metrics = InstagramService().fetch_metrics(credentials=make_request().credentials, external_id="17912345678900200")
 
     fields, insights = platforms.requests
     assert fields.params() == {"fields": "like_count,comments_count"}
@@ -286,29 +286,29 @@ def test_find_publication_without_a_container_knows_nothing_was_published(platfo
 
 
 def test_find_publication_with_an_unpublished_container_says_not_published(platforms):
-    platforms.reply("GET", "/v23.0/C100", {"status_code": "FINISHED", "id": "C100"})
-    assert _find({"creation_id": "C100", "publish_started_at": datetime.now(timezone.utc).isoformat()}) is None
+    platforms.reply("GET", "/v23.0/17889455560051444", {"status_code": "FINISHED", "id": "17889455560051444"})
+    assert _find({"creation_id": "17889455560051444", "publish_started_at": datetime.now(timezone.utc).isoformat()}) is None
     assert platforms.calls("POST", f"/v23.0/{IG}/media_publish") == []
 
 
 def test_find_publication_returns_the_saved_media(platforms):
-    platforms.reply("GET", "/v23.0/M200", {"permalink": "https://www.instagram.com/p/M200/", "id": "M200"})
-    found = _find({"creation_id": "C100", "media_id": "M200"})
-    assert (found.external_id, found.permalink) == ("M200", "https://www.instagram.com/p/M200/")
+    platforms.reply("GET", "/v23.0/17912345678900200", {"permalink": "https://www.instagram.com/p/17912345678900200/", "id": "17912345678900200"})
+    found = _find({"creation_id": "17889455560051444", "media_id": "17912345678900200"})
+    assert (found.external_id, found.permalink) == ("17912345678900200", "https://www.instagram.com/p/17912345678900200/")
 
 
 def test_find_publication_finds_the_media_of_a_published_container(platforms):
     now = datetime.now(timezone.utc)
-    platforms.reply("GET", "/v23.0/C100", {"status_code": "PUBLISHED", "id": "C100"})
-    platforms.reply("GET", f"/v23.0/{IG}/media", {"data": [{"id": "M200", "caption": CAPTION, "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S+0000")}]})
-    found = _find({"creation_id": "C100", "publish_started_at": (now - timedelta(minutes=1)).isoformat()})
-    assert found.external_id == "M200"
+    platforms.reply("GET", "/v23.0/17889455560051444", {"status_code": "PUBLISHED", "id": "17889455560051444"})
+    platforms.reply("GET", f"/v23.0/{IG}/media", {"data": [{"id": "17912345678900200", "caption": CAPTION, "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S+0000")}]})
+    found = _find({"creation_id": "17889455560051444", "publish_started_at": (now - timedelta(minutes=1)).isoformat()})
+    assert found.external_id == "17912345678900200"
 
 
 def test_find_publication_of_a_published_container_not_found_is_unknown(platforms):
     from backend.social.platforms.base import PublicationUnknown
 
-    platforms.reply("GET", "/v23.0/C100", {"status_code": "PUBLISHED"})
+    platforms.reply("GET", "/v23.0/17889455560051444", {"status_code": "PUBLISHED"})
     platforms.reply("GET", f"/v23.0/{IG}/media", {"data": []})
     with pytest.raises(PublicationUnknown):
-        _find({"creation_id": "C100", "publish_started_at": datetime.now(timezone.utc).isoformat()})
+        _find({"creation_id": "17889455560051444", "publish_started_at": datetime.now(timezone.utc).isoformat()})

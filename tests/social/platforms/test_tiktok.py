@@ -64,8 +64,12 @@ def test_photo_post_queries_the_creator_inits_saves_and_polls(platforms, image, 
         "post_info": {
             "title": "Festive silk collection",
             "description": text,
-            "privacy_level": "FOLLOWER_OF_CREATOR",  # the most public level this creator allows
-            "disable_comment": False,
+            # No choice made for the post: the most private level offered, comments off
+            # (TikTok's content sharing guidelines: nothing public or interactive by default).
+            "privacy_level": "SELF_ONLY",
+            "disable_comment": True,
+            "brand_content_toggle": False,
+            "brand_organic_toggle": False,
             "auto_add_music": True,
         },
     }
@@ -75,12 +79,57 @@ def test_photo_post_queries_the_creator_inits_saves_and_polls(platforms, image, 
     assert result.permalink == "https://www.tiktok.com/@silkhouse/photo/7440000000000000001"
 
 
-def test_wanted_privacy_level_is_used_when_allowed(platforms, image):
+def test_the_posts_own_choices_are_used_when_the_creator_allows_them(platforms, image):
+    script_post(platforms)
+    options = {"privacy_level": "FOLLOWER_OF_CREATOR", "allow_comment": True, "brand_organic_toggle": True, "auto_add_music": False}
+
+    TikTokService().publish(make_request(media=[image], options=options))
+
+    post_info = platforms.calls(path="/v2/post/publish/content/init/")[0].json()["post_info"]
+    assert {k: post_info[k] for k in ("privacy_level", "disable_comment", "brand_organic_toggle", "auto_add_music")} == {
+        "privacy_level": "FOLLOWER_OF_CREATOR", "disable_comment": False, "brand_organic_toggle": True, "auto_add_music": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "creator", "code"),
+    [
+        ({"privacy_level": "PUBLIC_TO_EVERYONE"}, {}, "privacy_level_option_mismatch"),  # not offered to this creator
+        ({"allow_comment": True}, {"comment_disabled": True}, "comment_disabled"),
+        ({"brand_content_toggle": True}, {}, "brand_content_private"),  # branded content cannot be SELF_ONLY
+    ],
+)
+def test_choices_the_creator_does_not_allow_fail_before_anything_is_posted(platforms, image, options, creator, code):
+    platforms.reply("POST", "/v2/post/publish/creator_info/query/", {**CREATOR, "data": {**CREATOR["data"], **creator}})
+
+    with pytest.raises(PublishError) as caught:
+        TikTokService().publish(make_request(media=[image], options=options))
+
+    assert caught.value.kind == ErrorKind.PERMANENT and caught.value.code == code
+    assert platforms.calls(path="/v2/post/publish/content/init/") == []
+
+
+def test_an_unaudited_app_is_refused_anything_but_private_and_the_default_is_private(platforms, image):
+    platforms.state["tiktok_unaudited"] = True  # TikTok: unaudited clients may only post SELF_ONLY
     script_post(platforms)
 
-    TikTokService().publish(make_request(media=[image], metadata={"privacy_level": "SELF_ONLY"}))
+    with pytest.raises(PublishError) as caught:
+        TikTokService().publish(make_request(media=[image], options={"privacy_level": "FOLLOWER_OF_CREATOR"}))
+    assert caught.value.code == "unaudited_client_can_only_post_to_private_accounts"
 
-    assert platforms.calls(path="/v2/post/publish/content/init/")[0].json()["post_info"]["privacy_level"] == "SELF_ONLY"
+    result = TikTokService().publish(make_request(media=[image]))  # no choice: SELF_ONLY, accepted
+    assert result.external_id == "7440000000000000001"
+
+
+def test_post_options_are_validated_before_scheduling():
+    service = TikTokService()
+    assert service.validate_post_options({}) == {}
+    assert service.validate_post_options({"privacy_level": "EVERYONE", "allow_comment": "yes", "colour": 1}) == {
+        "tiktok": "Unknown TikTok options: colour.",
+        "tiktok.privacy_level": "Must be one of PUBLIC_TO_EVERYONE, FOLLOWER_OF_CREATOR, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY.",
+        "tiktok.allow_comment": "Must be true or false.",
+    }
+    assert "tiktok.brand_content_toggle" in service.validate_post_options({"brand_content_toggle": True})
 
 
 def test_redelivered_task_with_a_publish_id_only_polls(platforms, image):

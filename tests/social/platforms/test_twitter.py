@@ -171,3 +171,27 @@ def test_rejected_refresh_is_an_auth_error_without_the_token(platforms):
     assert caught.value.kind == ErrorKind.AUTH
     assert caught.value.code == "invalid_request"
     assert REFRESH not in str(caught.value)
+
+
+def test_usage_capped_fails_with_a_clear_message_instead_of_waiting(platforms):
+    from tests.fakes.platforms import x_usage_capped
+
+    platforms.reply("POST", "/2/tweets", x_usage_capped())
+
+    with pytest.raises(PublishError) as caught:
+        TwitterService().publish(make_request())
+
+    assert platforms.requests[0].reply.status == 429
+    assert caught.value.kind == ErrorKind.PERMANENT  # no window frees a monthly cap
+    assert caught.value.code == "usage_capped"
+    assert caught.value.retry_after is None
+    assert "monthly usage cap" in caught.value.message
+
+
+@pytest.mark.parametrize("tweet_id", ["../users/me", "1?x=1", "http://127.0.0.1/", "12%2F34"])
+def test_a_post_id_that_is_not_a_snowflake_never_reaches_a_request(platforms, tweet_id):
+    with pytest.raises(PublishError) as caught:
+        TwitterService().fetch_metrics(credentials=make_request().credentials, external_id=tweet_id)
+
+    assert caught.value.code == "invalid_id"
+    assert platforms.requests == []

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 
+import httpx
 import pytest
 
 from backend.social.platforms.base import ErrorKind, Metrics, OAuthNotSupported, PublishError
-from backend.social.platforms.whatsapp import WhatsAppService
+from backend.social.platforms.graph import THROTTLE_DEFAULT_SECONDS
+from backend.social.platforms.whatsapp import WhatsAppService, status_supersedes, template_text, webhook_signature_valid, webhook_statuses
+from tests.fakes.platforms import graph_throttled
 from tests.fakes.platform_server import Reply
 
 from .conftest import TOKEN, make_request
@@ -200,4 +205,86 @@ def test_no_oauth_and_no_metrics_api(platforms):
     with pytest.raises(OAuthNotSupported):
         service.refresh_token(credentials=broadcast().credentials)
     assert service.fetch_metrics(credentials=broadcast().credentials, external_id="wamid.X") == Metrics()
+    assert platforms.requests == []
+
+
+def test_template_text_is_folded_to_what_meta_accepts_and_meta_would_refuse_it_raw(platforms):
+    platforms.reply("POST", PATH, accepted(1))
+    template = {"name": "festive_offer", "language": "en_US", "body_text": True}
+    text = "Diwali sale:\t30% off     silk\n\n#diwali #silk"  # compose() puts "\n\n" before the hashtags
+
+    WhatsAppService().publish(broadcast(recipients=[R1], text=text, metadata={"template": template}))
+
+    sent = platforms.requests[0].json()["template"]["components"][0]["parameters"][0]["text"]
+    assert sent == "Diwali sale: 30% off silk #diwali #silk"
+    assert template_text("  a \r\n b  ") == "a b"
+
+    # The fake is a witness: the raw text is what Meta refuses with #132018.
+    raw = copy.deepcopy(platforms.requests[0].json())
+    raw["template"]["components"][0]["parameters"][0]["text"] = text
+    answer = httpx.post(f"{platforms.url}{PATH}", json=raw, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == 132018
+
+
+@pytest.mark.parametrize(
+    ("reply", "retry_after"),
+    [
+        (graph_throttled(80007, regain_minutes=4, buc_type="whatsapp_business_management"), 240.0),
+        (graph_throttled(4), THROTTLE_DEFAULT_SECONDS),
+    ],
+)
+def test_80007_and_code_4_are_rate_limits_for_the_remaining_recipients(platforms, state_log, reply, retry_after):
+    platforms.reply("POST", PATH, accepted(1), reply)
+
+    with pytest.raises(PublishError) as caught:
+        WhatsAppService().publish(broadcast(recipients=[R1, R2], save_state=state_log))
+
+    assert caught.value.kind == ErrorKind.RATE_LIMITED
+    assert caught.value.retry_after == retry_after
+    outcomes = state_log.saved[-1][1]["recipients"]
+    assert outcomes[R1]["status"] == "sent" and outcomes[R2]["status"] == "retry"
+
+
+def test_a_free_form_message_outside_the_window_is_accepted_and_fails_later_by_webhook(platforms):
+    platforms.reply("POST", PATH, accepted(1), accepted(2))
+    platforms.state["whatsapp_window"] = [R2]  # only R2 wrote in the last 24 h
+
+    result = WhatsAppService().publish(broadcast(recipients=[R1, R2]))
+
+    assert result.details["sent"] == 2  # Meta answered 200 with a wamid for both
+    events = [status for payload in platforms.state["whatsapp_webhooks"] for status in webhook_statuses(payload)]
+    assert [(e.wamid, e.status, e.error_code) for e in events] == [
+        ("wamid.HBgM0001", "failed", "131047"),
+        ("wamid.HBgM0002", "sent", ""),
+        ("wamid.HBgM0002", "delivered", ""),
+    ]
+    assert "24 hours" in events[0].error_message
+
+
+def test_webhook_signature_is_an_hmac_of_the_raw_body_with_the_app_secret():
+    body = b'{"object":"whatsapp_business_account","entry":[]}'
+    good = "sha256=" + hmac.new(b"app-secret", body, hashlib.sha256).hexdigest()
+
+    assert webhook_signature_valid(app_secret="app-secret", body=body, header=good)
+    assert not webhook_signature_valid(app_secret="app-secret", body=body + b" ", header=good)
+    assert not webhook_signature_valid(app_secret="other", body=body, header=good)
+    assert not webhook_signature_valid(app_secret="app-secret", body=body, header=None)
+    assert not webhook_signature_valid(app_secret="app-secret", body=body, header=good.replace("sha256=", "sha1="))
+    assert not webhook_signature_valid(app_secret="", body=body, header="sha256=")
+
+
+def test_statuses_only_move_forward():
+    assert status_supersedes("delivered", "sent") and status_supersedes("read", "delivered")
+    assert not status_supersedes("sent", "read") and not status_supersedes("delivered", "read")
+    assert status_supersedes("failed", "sent") and not status_supersedes("failed", "read")
+    assert status_supersedes("delivered", "failed")  # a late delivery on another device wins
+    assert status_supersedes("sent", "") and not status_supersedes("sent", "sent")
+
+
+@pytest.mark.parametrize("phone_id", ["http://127.0.0.1:9/", "../me", "106540352242922/../x", "1065#x"])
+def test_a_phone_number_id_that_is_not_an_id_never_reaches_a_request(platforms, phone_id):
+    with pytest.raises(PublishError) as caught:
+        WhatsAppService().publish(make_request(external_id=phone_id, metadata={"recipients": [R1]}))
+
+    assert caught.value.code == "invalid_id"
     assert platforms.requests == []
