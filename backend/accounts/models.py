@@ -57,6 +57,10 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, default="UTC")
     plan = models.CharField(max_length=32, default="free")
+    # The shop's contact line on posters (the call to action), each optional.
+    phone = models.CharField(max_length=20, blank=True, default="")
+    whatsapp = models.CharField(max_length=20, blank=True, default="")
+    address = models.CharField(max_length=120, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -64,13 +64,21 @@ class TokenPairOutput(serializers.Serializer):
     refresh = serializers.CharField(help_text="Exchange at /api/auth/token/refresh/; it rotates (the old one is revoked).")
 
 
+PHONE = {"max_length": 20, "required": False, "allow_blank": True, "regex": r"^\+?[0-9][0-9 ()-]{5,18}$",
+         "error_messages": {"invalid": "A phone number: digits, spaces, ( ) and -, optionally starting with +."}}
+
+
 class OrganizationSerializer(serializers.ModelSerializer):
     timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone_name])
     role = serializers.SerializerMethodField()
+    phone = serializers.RegexField(**PHONE, help_text="Shown on posters' contact line.")
+    whatsapp = serializers.RegexField(**PHONE, help_text="Shown on posters' contact line.")
+    address = serializers.CharField(max_length=120, required=False, allow_blank=True,
+                                    help_text="Shown on posters' contact line.")
 
     class Meta:
         model = Organization
-        fields = ["id", "name", "timezone", "plan", "role", "created_at"]
+        fields = ["id", "name", "timezone", "plan", "phone", "whatsapp", "address", "role", "created_at"]
         read_only_fields = ["id", "plan", "role", "created_at"]
 
     @extend_schema_field(serializers.ChoiceField(choices=Role.choices, allow_null=True, help_text="Your role in it."))

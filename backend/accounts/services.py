@@ -31,8 +31,9 @@ def user_signup(*, email: str, password: str, name: str = "", organization_name:
 
 
 @transaction.atomic
-def organization_create(*, user: User, name: str, timezone: str = "UTC") -> Organization:
-    organization = Organization.objects.create(name=name, timezone=timezone)
+def organization_create(*, user: User, name: str, timezone: str = "UTC", **profile: str) -> Organization:
+    """`profile`: phone, whatsapp, address (the posters' contact line)."""
+    organization = Organization.objects.create(name=name, timezone=timezone, **profile)
     Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
     forget_org_roles(user)
     return organization

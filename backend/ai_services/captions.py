@@ -28,6 +28,10 @@ MAX_HASHTAG_CHARS = 50
 GENERIC_REQUIREMENTS = Requirements(caption_max=2200, hashtag_max=30)
 # Platforms without a hashtag cap still get a sensible number of tags.
 DEFAULT_HASHTAG_CAP = 15
+# How many hashtags a post should carry, per platform (below any hard cap): a few on LinkedIn,
+# Facebook and X, none in a WhatsApp message (they are not links there, just noise).
+HASHTAG_COUNT = {"instagram": 12, "tiktok": 5, "facebook": 4, "twitter": 2, "linkedin": 3, "whatsapp": 0, "sandbox": 10}
+GENERIC_HASHTAG_COUNT = 12
 # The hashtag block may use at most this share of the caption budget (matters on X: 280).
 HASHTAG_BUDGET_SHARE = 0.25
 _TRAILING_JUNK = " \t\n,;:.!?।–—-/|(&"
@@ -63,6 +67,8 @@ def normalize_hashtag(raw: str) -> str | None:
     body = "".join(parts)
     if not body or unicodedata.category(body[0]).startswith("M") or body.isdigit():
         return None
+    if len(_scripts(body)) > 1:  # "#दिवालीCollection" reads as neither language
+        return None
     while len(body) > MAX_HASHTAG_CHARS:
         body = body[:-1]
         while body and not is_grapheme_boundary(body + "x", len(body)):
@@ -71,6 +77,23 @@ def normalize_hashtag(raw: str) -> str | None:
     # Must read back as exactly one hashtag with the same rule preflight uses.
     match = HASHTAG_RE.fullmatch(tag)
     return tag if match else None
+
+
+def _scripts(text: str) -> set[str]:
+    found = set()
+    for ch in text:
+        if not ch.isalpha() and not unicodedata.category(ch).startswith("M"):
+            continue
+        code = ord(ch)
+        if 0x0900 <= code <= 0x097F:
+            found.add("deva")
+        elif 0x0B80 <= code <= 0x0BFF:
+            found.add("taml")
+        elif code < 0x0250:
+            found.add("latn")
+        else:
+            found.add(f"other-{code >> 7}")
+    return found
 
 
 def normalize_hashtags(raw_tags: list[str], *, limit: int | None) -> list[str]:
@@ -87,8 +110,9 @@ def normalize_hashtags(raw_tags: list[str], *, limit: int | None) -> list[str]:
     return out
 
 
-def _hashtag_cap(req: Requirements) -> int:
-    return req.hashtag_max if req.hashtag_max is not None else DEFAULT_HASHTAG_CAP
+def _hashtag_cap(req: Requirements, platform: str | None = None) -> int:
+    cap = req.hashtag_max if req.hashtag_max is not None else DEFAULT_HASHTAG_CAP
+    return min(cap, HASHTAG_COUNT.get(platform, GENERIC_HASHTAG_COUNT) if platform else GENERIC_HASHTAG_COUNT)
 
 
 def _fit_hashtag_budget(tags: list[str], req: Requirements) -> list[str]:
@@ -103,8 +127,10 @@ def _fits(caption: str, hashtags: list[str], req: Requirements) -> bool:
     return caption_length(compose(caption, hashtags), req.caption_counting) <= req.caption_max
 
 
-def _dehash_excess_inline(caption: str, hashtags: list[str], req: Requirements) -> str:
+def _dehash_excess_inline(caption: str, hashtags: list[str], req: Requirements, cap: int | None = None) -> str:
     """Keep the total number of hashtags the platform sees within its cap."""
+    if cap == 0:
+        return HASHTAG_RE.sub(lambda m: m.group(0)[1:], caption)
     if req.hashtag_max is None:
         return caption
     shared = {tag.casefold() for tag in hashtags}
@@ -161,14 +187,15 @@ def _largest_fitting(text: str, cuts: list[int], hashtags: list[str], req: Requi
 def postprocess(result: CaptionResult, *, platform: str | None) -> CaptionResult:
     """Normalise hashtags and fit every caption to `platform` (see the module docstring)."""
     req = requirements_for(platform)
-    hashtags = normalize_hashtags(result.hashtags, limit=_hashtag_cap(req))
+    cap = _hashtag_cap(req, platform)
+    hashtags = normalize_hashtags(result.hashtags, limit=cap) if cap else []
     hashtags = _fit_hashtag_budget(hashtags, req)
     captions: list[str] = []
     for caption in result.captions:
         text = unicodedata.normalize("NFC", caption).strip()
         if not text:
             continue
-        text = _dehash_excess_inline(text, hashtags, req)
+        text = _dehash_excess_inline(text, hashtags, req, cap)
         text = fit_caption(text, hashtags=hashtags, requirements=req)
         if text and text not in captions:
             captions.append(text)
@@ -182,6 +209,8 @@ def caption_generate(
     color: str | None = None,
     category: str | None = None,
     price: Decimal | int | float | str | None = None,
+    original_price: Decimal | int | float | str | None = None,
+    discount_percent: int | None = None,
     offer: str | None = None,
     occasion: str | None = None,
     language: str = "en",
@@ -201,6 +230,8 @@ def caption_generate(
         color=color,
         category=category,
         price=price,
+        original_price=original_price,
+        discount_percent=discount_percent,
         offer=offer,
         occasion=occasion,
         language=language,

@@ -10,8 +10,7 @@ from backend.assets.models import MediaAsset
 from backend.social.serializers import PlatformField
 
 from .models import GenerationJob, Operation
-from .posters import FESTIVALS, SIZES
-from .posters.render import LANGUAGES as POSTER_LANGUAGES
+from .posters import API_FIELDS, PosterField
 from .providers.base import LANGUAGES, MAX_FIELD_CHARS, MAX_VARIANTS, TONES
 
 PRICE = {"max_digits": 10, "decimal_places": 2, "min_value": 0, "required": False, "allow_null": True, "coerce_to_string": False}
@@ -33,6 +32,11 @@ class CaptionInput(_OrganizationInput):
     color = _text("color")
     category = _text("category")
     price = serializers.DecimalField(**PRICE, help_text="In rupees.")
+    original_price = serializers.DecimalField(**PRICE, help_text="The price before the offer; needs price.")
+    discount_percent = serializers.IntegerField(
+        min_value=1, max_value=95, required=False, allow_null=True,
+        help_text="With price and original_price it must match them within one point (leave it out to have it computed).",
+    )
     offer = _text("offer")
     occasion = _text("occasion")
     language = serializers.ChoiceField(choices=list(LANGUAGES), default="en")
@@ -61,29 +65,38 @@ class CaptionOutput(serializers.Serializer):
     usage = TokenUsageOutput(help_text="Tokens the provider reported (zero for the offline provider).")
 
 
-class PosterInput(_OrganizationInput):
+def _poster_field(field: PosterField) -> serializers.Field:
+    """The DRF field for one declared poster input (posters/spec.py POSTER_FIELDS)."""
+    opts: dict = {"help_text": field.help, "required": field.required}
+    if field.default is not None:
+        opts["default"] = field.default
+        opts.pop("required")
+    elif not field.required:
+        opts["allow_null"] = True
+    if field.kind in ("text", "festival"):
+        return serializers.CharField(max_length=field.max_length, allow_blank=not field.required, **opts)
+    if field.kind == "int":
+        return serializers.IntegerField(min_value=field.min_value, max_value=field.max_value, **opts)
+    if field.kind == "money":
+        return serializers.DecimalField(**{**PRICE, "required": False, "allow_null": True}, help_text=field.help)
+    if field.kind == "currency":
+        return serializers.RegexField(r"^[A-Za-z]{3}$", **opts)
+    if field.kind == "choice":
+        return serializers.ChoiceField(choices=list(field.choices), **opts)
+    if field.kind == "platform":
+        return PlatformField(**opts)
+    if field.kind == "bool":
+        return serializers.BooleanField(**opts)
+    raise AssertionError(field.kind)
+
+
+class _PosterInputBase(_OrganizationInput):
     product_image = serializers.FileField(
         required=False, help_text="The product photo (JPEG, PNG, GIF or WebP). Or give asset_id."
     )
     asset_id = serializers.PrimaryKeyRelatedField(
         queryset=MediaAsset.objects.none(), required=False, help_text="A media asset of your organization to use as the product photo."
     )
-    title = serializers.CharField(max_length=MAX_FIELD_CHARS["product_name"])
-    offer_text = serializers.CharField(max_length=80, required=False, allow_blank=True, allow_null=True)
-    discount_percent = serializers.IntegerField(min_value=1, max_value=95, required=False, allow_null=True)
-    price = serializers.DecimalField(**PRICE)
-    original_price = serializers.DecimalField(**PRICE)
-    currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="INR", help_text="ISO 4217 code.")
-    shop_name = serializers.CharField(max_length=60, required=False, allow_blank=True, allow_null=True)
-    festival = serializers.CharField(
-        max_length=40, required=False, allow_blank=True, allow_null=True,
-        help_text=f"One of: {', '.join(FESTIVALS)} (or a common alias such as deepavali).",
-    )
-    language = serializers.ChoiceField(choices=list(POSTER_LANGUAGES), required=False, allow_null=True,
-                                       help_text="Detected from the text when left out.")
-    size = serializers.ChoiceField(choices=list(SIZES), default="square",
-                                   help_text="square 1080x1080, portrait 1080x1350, story 1080x1920.")
-    platform = PlatformField(required=False, allow_null=True, help_text="Fit the image format and captions to it.")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -98,10 +111,9 @@ class PosterInput(_OrganizationInput):
             )
         return upload
 
-    def validate_currency(self, value: str) -> str:
-        return value.upper()
-
     def validate(self, attrs: dict) -> dict:
+        if attrs.get("currency"):
+            attrs["currency"] = attrs["currency"].upper()
         if ("product_image" in attrs) == ("asset_id" in attrs):
             raise serializers.ValidationError({"product_image": ["Send either product_image (a file) or asset_id."]})
         asset, organization = attrs.get("asset_id"), attrs.get("organization")
@@ -120,6 +132,11 @@ class PosterInput(_OrganizationInput):
         else:
             data["product_asset"] = asset
         return data
+
+
+# The poster's own fields come from their one declaration.
+PosterInput = type("PosterInput", (_PosterInputBase,), {f.name: _poster_field(f) for f in API_FIELDS})
+PosterInput.__doc__ = "A poster request: the photo plus the fields declared in posters/spec.py."
 
 
 class PosterAssetOutput(serializers.Serializer):

@@ -12,10 +12,12 @@ rejected (422) or quota_exhausted (503 with its message).
 """
 from __future__ import annotations
 
+import io
 import logging
-from dataclasses import dataclass
+import re
+import time
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -23,58 +25,159 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import Organization, User
 from backend.assets.models import MediaAsset
 from backend.assets.services import image_inspect, media_asset_create
+from backend.core.exceptions import ValidationFailed
 
+from . import lexicon
 from .captions import caption_generate  # noqa: F401
 from .errors import error_body, is_callers_fault
 from .models import GenerationJob, Operation, UsageEvent
-from .posters import InvalidPosterSpec, PosterResult, PosterSpec, render_poster
-from .posters.render import _detect_language
-from .providers.base import CaptionRequest, CaptionResult
+from .posters import InvalidPosterSpec, PosterError, PosterSpec, render_poster
+from .posters import fonts as font_lib
+from .posters.images import load_product_image
+from .posters.render import Drawing, TextBox, language_of, poster_texts
+from .providers.base import AIProvider, CaptionRequest, CaptionResult, ProviderError
 from .usage import usage_release, usage_reserve, usage_settle
 
+RESTYLE_SIZES = {"square": "1024x1024", "portrait": "1024x1536", "story": "1024x1536"}
+JPEG_QUALITY = 90
+RESTYLE_PROMPT = (
+    "Studio product photo of this exact garment on a clean, softly lit background. Keep the fabric, "
+    "colour, print, weave and every detail of the garment exactly as in the photo. No text, no logos."
+)
 
-def poster_render(
-    *,
-    product_image: bytes,
-    title: str,
-    offer_text: str | None = None,
-    discount_percent: int | None = None,
-    price: Decimal | int | str | None = None,
-    original_price: Decimal | int | str | None = None,
-    currency: str = "INR",
-    shop_name: str | None = None,
-    festival: str | None = None,
-    language: str | None = None,
-    size: str = "square",
-    output_format: str = "auto",
-    platform: str | None = None,
-    provider: str | None = None,
-) -> PosterResult:
-    spec = PosterSpec(
-        title=title,
-        offer_text=offer_text,
-        discount_percent=discount_percent,
-        price=price,
-        original_price=original_price,
-        currency=currency,
-        shop_name=shop_name,
-        festival=festival,
-        language=language,
-        size=size,
-        output_format=output_format,
-        platform=platform,
+
+@dataclass(frozen=True)
+class PosterResult:
+    """An encoded poster and what is on it."""
+
+    image: bytes
+    format: str
+    width: int
+    height: int
+    layout: str
+    layout_engine: str
+    fonts: tuple[str, ...]
+    text_boxes: tuple[TextBox, ...]
+    safe_box: tuple[int, int, int, int]
+    photo_box: tuple[int, int, int, int]
+    subject_box: tuple[int, int, int, int]
+    festival: str | None
+    language: str
+    restyled: bool = False
+    provider: str | None = None
+    restyle_error: str | None = None
+    render_ms: int = 0
+    dropped_characters: str = ""  # emoji left out because no installed font draws them
+
+    @property
+    def content_type(self) -> str:
+        return "image/jpeg" if self.format == "JPEG" else "image/png"
+
+
+def _poster_text_checked(spec: PosterSpec) -> tuple[PosterSpec, str]:
+    """`spec` without the emoji no font can draw (and the characters dropped); raises
+    ShapingUnavailable / FontUnavailable / UnsupportedText before anything is drawn."""
+    dropped = ""
+    cleaned: dict[str, str | None] = {}
+    for name in ("title", "offer_text", "shop_name", "contact"):
+        value = getattr(spec, name)
+        if value:
+            stack = font_lib.font_stack(scripts=font_lib.scripts_in(value), weight="bold")
+            value, lost = font_lib.drop_pictographs(value, stack)
+            dropped += lost
+            if name == "title" and not value:
+                raise InvalidPosterSpec("The title has no text a poster can show.", field="title")
+        cleaned[name] = value or None
+    if dropped:
+        spec = replace(spec, **cleaned)
+    for text in poster_texts(spec):
+        for weight in ("bold", "regular", "display"):
+            font_lib.split_runs(text, font_lib.font_stack(scripts=font_lib.scripts_in(text), weight=weight))
+    return spec, dropped
+
+
+def _poster_photo(data: bytes):
+    return load_product_image(
+        data,
+        max_pixels=getattr(settings, "MEDIA_MAX_PIXELS", 40_000_000),
+        max_bytes=getattr(settings, "MEDIA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
     )
-    ai = None
-    if provider is not None:
+
+
+def _restyled(photo, *, spec: PosterSpec, provider: AIProvider):
+    """(photo, restyled, error kind): the provider's studio version of the photo, or the shop's own."""
+    buffer = io.BytesIO()
+    photo.save(buffer, "PNG")
+    try:
+        new = provider.restyle_product_image(image=buffer.getvalue(), prompt=RESTYLE_PROMPT, size=RESTYLE_SIZES[spec.size])
+    except ProviderError as exc:
+        log.warning("Product photo restyle failed (%s); using the original photo", exc.kind)
+        return photo, False, exc.kind
+    if not new:
+        return photo, False, None
+    try:
+        return _poster_photo(new), True, None
+    except PosterError:  # the provider's image is unusable: not the shop's fault
+        log.warning("The restyled product photo could not be read; using the original photo")
+        return photo, False, "rejected"
+
+
+def _encode(drawing: Drawing, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    if fmt == "JPEG":
+        drawing.image.save(buffer, "JPEG", quality=JPEG_QUALITY, subsampling=0)
+    else:
+        drawing.image.save(buffer, "PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def poster_render(*, product_image: bytes, spec: PosterSpec | None = None, provider: AIProvider | str | None = None,
+                  **fields: Any) -> PosterResult:
+    """Decode and check the photo, check the text can be drawn, restyle the photo when
+    settings.AI_POSTER_RESTYLE is on, draw (render_poster) and encode. Give a PosterSpec or its
+    fields. Raises PosterError subclasses (InvalidImage, ImageTooLarge, InvalidPosterSpec: 400;
+    FontUnavailable, ShapingUnavailable: 503)."""
+    started = time.perf_counter()
+    if spec is None:
+        spec = PosterSpec.create(**fields)
+    elif fields:
+        raise TypeError("Pass a spec or its fields, not both")
+    photo = _poster_photo(product_image)
+    spec, dropped = _poster_text_checked(spec)
+    engine = font_lib.require_engine_for(poster_texts(spec))
+    restyled, restyle_error, provider_name = False, None, None
+    if getattr(settings, "AI_POSTER_RESTYLE", False):
         from .providers.registry import get_provider
 
-        ai = get_provider(provider)
-    return render_poster(product_image=product_image, spec=spec, provider=ai)
+        ai = provider if isinstance(provider, AIProvider) else get_provider(provider)
+        provider_name = ai.name
+        photo, restyled, restyle_error = _restyled(photo, spec=spec, provider=ai)
+    drawing = render_poster(spec=spec, photo=photo, engine=engine)
+    fmt = spec.resolved_format
+    return PosterResult(
+        image=_encode(drawing, fmt),
+        format=fmt,
+        width=drawing.image.width,
+        height=drawing.image.height,
+        layout=drawing.layout,
+        layout_engine=drawing.layout_engine,
+        fonts=drawing.fonts,
+        text_boxes=drawing.text_boxes,
+        safe_box=drawing.safe_box,
+        photo_box=drawing.photo_box,
+        subject_box=drawing.subject_box,
+        festival=spec.festival,
+        language=language_of(spec),
+        restyled=restyled,
+        provider=provider_name,
+        restyle_error=restyle_error,
+        render_ms=round((time.perf_counter() - started) * 1000),
+        dropped_characters=dropped,
+    )
 
 
 # --- The API's AI operations: usage-limited, recorded in the ledger ------------------------
@@ -86,10 +189,6 @@ def poster_render(
 log = logging.getLogger(__name__)
 
 POSTER_CAPTION_VARIANTS = 3
-POSTER_FIELDS = (
-    "title", "offer_text", "discount_percent", "price", "original_price", "currency", "shop_name",
-    "festival", "language", "size", "platform",
-)
 
 
 def _release_for(*, event: UsageEvent, exc: Exception) -> None:
@@ -142,26 +241,52 @@ def poster_runs_in_background() -> bool:
     return (getattr(settings, "AI_PROVIDER", "offline") or "offline").strip().lower() != "offline"
 
 
-def _poster_spec(fields: dict) -> PosterSpec:
-    return PosterSpec(**{name: fields[name] for name in POSTER_FIELDS if fields.get(name) is not None})
+# Words a poster title carries that are not the product ("Banarasi Saree Sale" -> "Banarasi Saree").
+PROMO_WORDS = re.compile(
+    r"\b(?:mega\s+)?(?:sale|offer|offers|deal|deals|discount|collection|edit|new\s+arrivals?)\b|सेल|ऑफ़र|ऑफर|ஆஃபர்|சேல்",
+    re.IGNORECASE,
+)
+
+
+def poster_product_name(title: str) -> str:
+    name = " ".join(PROMO_WORDS.sub(" ", title).split()).strip(" -–—:|,")
+    return name or title
+
+
+def poster_contact(*, organization: Organization, language: str) -> str | None:
+    """The call-to-action line from the organization's profile: WhatsApp, phone, address."""
+    parts = []
+    whatsapp, phone, address = organization.whatsapp.strip(), organization.phone.strip(), organization.address.strip()
+    if whatsapp:
+        parts.append(f"{lexicon.CONTACT_LABELS['whatsapp'][language]} {whatsapp}")
+    if phone and phone != whatsapp:
+        parts.append(f"{lexicon.CONTACT_LABELS['phone'][language]} {phone}")
+    if address:
+        parts.append(address)
+    return " · ".join(parts) or None
+
+
+def _poster_spec(*, organization: Organization, fields: dict) -> PosterSpec:
+    spec = PosterSpec.create(**fields)
+    if spec.call_to_action:
+        spec = replace(spec, contact=poster_contact(organization=organization, language=language_of(spec)))
+    return spec
 
 
 def _caption_fields(spec: PosterSpec) -> dict:
-    offer = spec.offer_text or (f"{spec.discount_percent}% off" if spec.discount_percent else None)
+    inr = spec.currency == "INR"
     return {
-        "product_name": spec.title[:120],
-        "price": spec.price if spec.currency == "INR" else None,
-        "offer": offer,
+        "product_name": poster_product_name(spec.title),
+        "price": spec.price if inr else None,
+        "original_price": spec.original_price if inr else None,
+        "discount_percent": spec.discount_percent,
+        "offer": spec.offer_text,
         "occasion": spec.festival,
-        "language": _detect_language(spec),
+        "language": language_of(spec),
         "tone": "festive" if spec.festival else None,
         "platform": spec.platform,
         "variants": POSTER_CAPTION_VARIANTS,
     }
-
-
-def _json_safe(fields: dict) -> dict:
-    return {name: (str(value) if isinstance(value, Decimal) else value) for name, value in fields.items()}
 
 
 def _asset_bytes(asset: MediaAsset, *, field: str) -> bytes:
@@ -170,16 +295,16 @@ def _asset_bytes(asset: MediaAsset, *, field: str) -> bytes:
             return handle.read()
     except OSError:
         log.warning("Media asset %s has no readable file (%s)", asset.pk, asset.file.name)
-        raise ValidationError({field: ["The file of this media asset is missing; upload the photo again."]}) from None
+        raise ValidationFailed({field: ["The file of this media asset is missing; upload the photo again."]}) from None
 
 
 def _poster_generate(
     *, organization: Organization, user: User | None, image: bytes, fields: dict, event: UsageEvent
 ) -> PosterGeneration:
     try:
-        spec = _poster_spec(fields)
+        spec = _poster_spec(organization=organization, fields=fields)
         captions = caption_generate(**_caption_fields(spec))
-        poster = poster_render(product_image=image, **{k: v for k, v in fields.items() if k in POSTER_FIELDS})
+        poster = poster_render(product_image=image, spec=spec)
         extension = "png" if poster.format == "PNG" else "jpg"
         asset = media_asset_create(
             organization=organization,
@@ -212,8 +337,9 @@ def poster_request(
         raise ValueError("Pass exactly one of product_image and product_asset")
     if product_asset is not None and product_asset.organization_id != organization.pk:
         raise ValueError("The product asset belongs to another organization")
-    spec = _poster_spec(fields)  # InvalidPosterSpec: a 400 that costs no unit
+    spec = _poster_spec(organization=organization, fields=fields)  # InvalidPosterSpec: a 400 that costs no unit
     CaptionRequest.create(**_caption_fields(spec))
+    fields = spec.as_json()
     if product_image is not None:
         image_inspect(data=product_image, field="product_image")
     if poster_runs_in_background():
@@ -244,7 +370,7 @@ def _poster_job_create(
         organization=organization,
         user=user,
         kind=GenerationJob.Kind.POSTER,
-        input=_json_safe({k: v for k, v in fields.items() if k in POSTER_FIELDS}),
+        input=fields,
         product_asset=product_asset,
         usage_event=event,
     )

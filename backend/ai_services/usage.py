@@ -23,8 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import APIException
+from backend.core.exceptions import RateLimited, ServiceUnavailable
 
 from backend.accounts.models import Organization, User
 
@@ -32,10 +31,9 @@ from .models import Operation, UsageCounter, UsageEvent
 from .providers.base import Usage
 
 
-class PlanNotConfigured(APIException):
+class PlanNotConfigured(ServiceUnavailable):
     """The organization's plan has no limits in settings.AI_PLANS: a server misconfiguration."""
 
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "ai_plan_not_configured"
 
     def __init__(self, plan: str, operation: str) -> None:
@@ -73,8 +71,7 @@ class Quota:
         }
 
 
-class UsageLimitExceeded(APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+class UsageLimitExceeded(RateLimited):
     default_code = "usage_limit_exceeded"
 
     def __init__(self, quota: Quota) -> None:
@@ -84,16 +81,16 @@ class UsageLimitExceeded(APIException):
                 f"the limit resets at {quota.resets_at.isoformat()}."
             ),
             code=self.default_code,
+            # The contract's 429 body and headers (backend.core.exceptions.exception_handler adds them).
+            extra={
+                "operation": quota.operation,
+                "limit": quota.limit,
+                "used": quota.used,
+                "resets_at": quota.resets_at.isoformat().replace("+00:00", "Z"),
+            },
+            headers={"Retry-After": str(quota.seconds_to_reset()), **quota.headers()},
         )
         self.quota = quota
-        # Picked up by backend.core.exceptions.exception_handler.
-        self.extra_data = {
-            "operation": quota.operation,
-            "limit": quota.limit,
-            "used": quota.used,
-            "resets_at": quota.resets_at.isoformat().replace("+00:00", "Z"),
-        }
-        self.headers = {"Retry-After": str(quota.seconds_to_reset()), **quota.headers()}
 
 
 def period_start(now: datetime | None = None) -> date:

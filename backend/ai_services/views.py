@@ -16,7 +16,7 @@ from backend.accounts.selectors import member_scope, organization_for_write
 from backend.core.idempotency import idempotent
 from backend.core.schema import ErrorOutput
 
-from .errors import api_error
+from .errors import domain_error
 from .models import GenerationJob, Operation
 from .serializers import (
     CaptionInput,
@@ -48,7 +48,7 @@ class AIEndpoint(APIView):
     usage_limit_error = UsageLimitErrorOutput  # the 429 when the plan's monthly units are used up
 
     def handle_exception(self, exc):
-        return super().handle_exception(api_error(exc) or exc)
+        return super().handle_exception(domain_error(exc) or exc)
 
 
 def _with_quota(response: Response, *, organization: Organization, operation: str) -> Response:

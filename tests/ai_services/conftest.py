@@ -192,3 +192,30 @@ def png_b64(color=(10, 120, 60), size=(64, 64)) -> str:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, "PNG")
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+def garment_photo(size=(900, 1200), *, backdrop=(232, 230, 226), cloth=(176, 36, 64), border=(236, 190, 70),
+                  box=(0.22, 0.12, 0.78, 0.92), motif=None, fmt="JPEG") -> bytes:
+    """A shop's usual product shot: a kurta-shaped garment on a plain backdrop (a wall or a
+    sheet), slightly soft. `box` is where the garment is, as fractions of the photo; `motif` an
+    RGB patch drawn inside the garment (e.g. in the backdrop's own colour)."""
+    from PIL import ImageFilter
+
+    w, h = size
+    image = Image.new("RGB", size, backdrop)
+    draw = ImageDraw.Draw(image)
+    left, top, right, bottom = int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)
+    cx, sw, gh = (left + right) // 2, right - left, bottom - top
+    body = [(cx - sw * 0.22, top), (cx + sw * 0.22, top), (right - sw * 0.08, top + gh * 0.08), (right, top + gh * 0.32),
+            (right - sw * 0.12, top + gh * 0.36), (right - sw * 0.1, bottom), (left + sw * 0.1, bottom),
+            (left + sw * 0.12, top + gh * 0.36), (left, top + gh * 0.32), (left + sw * 0.08, top + gh * 0.08)]
+    draw.polygon(body, fill=cloth)
+    for y in range(int(top + gh * 0.2), bottom, max(6, gh // 30)):
+        draw.line((left + sw * 0.12, y, right - sw * 0.12, y), fill=tuple(min(255, c + 25) for c in cloth), width=2)
+    draw.rectangle((left + sw * 0.1, bottom - gh * 0.06, right - sw * 0.1, bottom), fill=border)
+    if motif is not None:
+        draw.ellipse((cx - sw * 0.12, top + gh * 0.45, cx + sw * 0.12, top + gh * 0.45 + sw * 0.24), fill=motif)
+    image = image.filter(ImageFilter.GaussianBlur(1))
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, quality=92)
+    return buffer.getvalue()

@@ -30,7 +30,7 @@ def upload(data: bytes | None = None, name: str = "saree.jpg") -> SimpleUploaded
 
 def poster_body(**extra) -> dict:
     return {"product_image": upload(), "title": "Banarasi Silk Saree", "discount_percent": 30, "price": "1499",
-            "original_price": "2199", "shop_name": "Lakshmi Silks", "festival": "diwali", "size": "square", **extra}
+            "original_price": "2149", "shop_name": "Lakshmi Silks", "festival": "diwali", "size": "square", **extra}
 
 
 def used(org, operation: str) -> int:
@@ -74,7 +74,7 @@ def test_caption_offline_in_each_language(owner_client, org, language, script_ch
         ({"tone": "angry"}, "tone"),
         ({"platform": "myspace"}, "platform"),
         ({"product_name": ""}, "product_name"),
-        ({"product_name": "x" * 121}, "product_name"),
+        ({"product_name": "x" * 201}, "product_name"),
         ({"price": "-5"}, "price"),
         ({"price": "cheap"}, "price"),
     ],
@@ -223,6 +223,10 @@ def test_poster_with_another_orgs_asset_is_a_400(owner_client, other_org):
         ({"language": "fr"}, "language"),
         ({"product_image": upload(b"not an image", "x.jpg")}, "product_image"),
         ({"currency": "rupees"}, "currency"),
+        ({"title": "x" * 201}, "title"),
+        ({"discount_percent": 50}, "discount_percent"),
+        ({"offer_text": "Flat 50% off"}, "offer_text"),
+        ({"size": "story", "platform": "instagram"}, "size"),
     ],
 )
 def test_poster_validation_is_a_400_that_costs_nothing(owner_client, org, change, field):
@@ -356,3 +360,73 @@ def test_poster_from_an_asset_whose_file_is_gone_is_a_400(owner_client, org):
     response = owner_client.post(POSTER, {"asset_id": asset.id, "title": "Saree"}, format="multipart")
     assert response.status_code == 400 and "asset_id" in response.data
     assert used(org, "poster") == 0
+
+
+def test_an_untrue_discount_names_the_right_figure(owner_client, org):
+    # ₹1,799 against ₹2,499 is 28% off: "50% off" is refused, with the figure to send instead
+    response = owner_client.post(POSTER, poster_body(price="1799", original_price="2499", discount_percent=50),
+                                 format="multipart")
+    assert response.status_code == 400
+    assert response.data == {"discount_percent": [
+        "₹1,799 against ₹2,499 is 28% off, not 50%: send discount_percent=28 or leave it out."]}
+    assert used(org, "poster") == 0
+
+
+def test_a_story_for_the_instagram_feed_names_the_right_size(owner_client, org):
+    response = owner_client.post(POSTER, poster_body(size="story", platform="instagram"), format="multipart")
+    assert response.status_code == 400
+    [message] = response.data["size"]
+    assert "4:5" in message and "size=portrait (1080x1350)" in message
+    # the size it names is accepted
+    response = owner_client.post(POSTER, poster_body(size="portrait", platform="instagram"), format="multipart")
+    assert response.status_code == 201, response.data
+
+
+def test_catalogue_titles_of_200_characters_make_posters_and_captions(owner_client):
+    title = ("Pure Kanchipuram Silk Saree with Zari Border, Temple Design, Contrast Pallu and Running Blouse Piece "
+             "for Weddings and Festivals, Handwoven by Master Weavers of Tamil Nadu, Maroon")
+    title = (title + " and Gold, Festive Edit 2026")[:200]
+    assert len(title) == 200
+    response = owner_client.post(POSTER, poster_body(title=title), format="multipart")
+    assert response.status_code == 201, response.data
+    caption = owner_client.post(CAPTION, caption_body(product_name=title, platform="twitter"), format="json")
+    assert caption.status_code == 200, caption.data
+
+
+def test_poster_captions_name_the_product_not_the_sale(owner_client):
+    body = poster_body(title="Banarasi Silk Saree Sale", language="hi")
+    del body["discount_percent"]
+    response = owner_client.post(POSTER, body, format="multipart")
+    assert response.status_code == 201, response.data
+    text = "\n".join(response.data["captions"])
+    assert "Banarasi Silk Saree" in text and "Sale" not in text
+    assert "दीपावली" in text and "diwali" not in text.lower()
+    assert "₹1,499" in text and "30% छूट" in text  # the discount computed from ₹1,499 against ₹2,149
+
+
+def test_the_contact_line_comes_from_the_organization_profile(owner_client, org):
+    # given the shop saved its WhatsApp number and address
+    response = owner_client.patch(f"/api/organizations/{org.id}/", {"whatsapp": "+91 98400 12345",
+                                                                     "address": "14 Car Street, Madurai"}, format="json")
+    assert response.status_code == 200, response.data
+    assert response.data["whatsapp"] == "+91 98400 12345"
+    # when it makes a poster, the call to action is drawn from it
+    from backend.ai_services.posters import PosterSpec
+    from backend.ai_services.services import _poster_spec, poster_render
+
+    org.refresh_from_db()
+    spec = _poster_spec(organization=org, fields={"title": "Silk Saree", "price": 999, "language": "ta"})
+    assert spec.contact == "வாட்ஸ்அப்: +91 98400 12345 · 14 Car Street, Madurai"
+    result = poster_render(product_image=product_photo(), spec=spec)
+    contact = next(b for b in result.text_boxes if b.role == "contact")
+    assert contact.text == spec.contact and contact.contrast >= 4.5
+    # and a shop can leave it off
+    assert _poster_spec(organization=org, fields={"title": "Silk Saree", "call_to_action": False}).contact is None
+    assert PosterSpec.create(title="x").contact is None
+    response = owner_client.post(POSTER, poster_body(call_to_action="false"), format="multipart")
+    assert response.status_code == 201, response.data
+
+
+def test_a_bad_phone_number_is_a_400(owner_client, org):
+    response = owner_client.patch(f"/api/organizations/{org.id}/", {"phone": "call me"}, format="json")
+    assert response.status_code == 400 and "phone" in response.data

@@ -34,7 +34,7 @@ def test_offline_captions_are_in_the_right_script(language, script):
 def test_offline_captions_weave_in_price_offer_and_occasion():
     result = caption_generate(**PRODUCT, language="en", tone="friendly", variants=5, provider="offline")
     text = "\n".join(result.captions)
-    assert "Rs 1,499" in text and "20% off" in text and "Diwali" in text
+    assert "₹1,499" in text and "20% off" in text and "Diwali" in text
     hindi = caption_generate(**PRODUCT, language="hi", variants=5, provider="offline")
     assert "₹1,499" in "\n".join(hindi.captions)
 

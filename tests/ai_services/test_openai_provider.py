@@ -178,11 +178,12 @@ def test_image_edit_without_image_is_rejected(fake_openai):
 
 
 def test_poster_uses_restyled_photo_when_enabled(fake_openai, settings, photo):
-    from backend.ai_services.posters import PosterSpec, render_poster
+    from backend.ai_services.posters import PosterSpec
+    from backend.ai_services.services import poster_render
 
     settings.AI_POSTER_RESTYLE = True
     fake_openai.script(EDIT, (200, {"created": 1, "data": [{"b64_json": png_b64((10, 120, 60), (400, 500))}]}))
-    result = render_poster(product_image=photo, spec=PosterSpec(title="Kanchipuram Silk", size="square"))
+    result = poster_render(product_image=photo, spec=PosterSpec.create(title="Kanchipuram Silk", size="square"))
     assert result.restyled and result.provider == "openai"
     poster = Image.open(io.BytesIO(result.image)).convert("RGB")
     cx = (result.photo_box[0] + result.photo_box[2]) // 2
@@ -192,11 +193,12 @@ def test_poster_uses_restyled_photo_when_enabled(fake_openai, settings, photo):
 
 
 def test_poster_keeps_the_original_photo_when_restyle_hits_quota(fake_openai, settings, photo):
-    from backend.ai_services.posters import PosterSpec, render_poster
+    from backend.ai_services.posters import PosterSpec
+    from backend.ai_services.services import poster_render
 
     settings.AI_POSTER_RESTYLE = True
     fake_openai.script(EDIT, (429, QUOTA_BODY))
-    result = render_poster(product_image=photo, spec=PosterSpec(title="Kanchipuram Silk", size="square"))
+    result = poster_render(product_image=photo, spec=PosterSpec.create(title="Kanchipuram Silk", size="square"))
     assert not result.restyled and result.restyle_error == "quota_exhausted"
     assert len(fake_openai.requests_to(EDIT)) == 1
 
@@ -207,3 +209,47 @@ def test_missing_key_is_a_configuration_error(settings):
     settings.OPENAI_API_KEY = ""
     with pytest.raises(ImproperlyConfigured):
         get_provider("openai")
+
+
+def _answer(*captions: str) -> tuple:
+    return (200, chat_completion(json.dumps({"captions": list(captions), "hashtags": ["silk saree"]})))
+
+
+def test_a_caption_with_a_wrong_price_is_regenerated_once(fake_openai):
+    # given the model misstates the price in one caption, then gets it right when told
+    fake_openai.script(
+        CHAT,
+        _answer("Banarasi silk at just ₹1,799.", "Now ₹1,299 only!", "Was ₹2,499, now ₹1,799: 28% off."),
+        _answer("Maroon silk for Diwali, ₹1,799.", "Now ₹1,299 only!", "Your festive saree, 28% off."),
+    )
+    result = caption_generate(product_name="Banarasi Silk Saree", price=1799, original_price=2499, language="en",
+                              variants=3, platform="instagram")
+    # then a second request told the model which figure was wrong
+    first, second = fake_openai.requests_to(CHAT)
+    assert "₹1,799" in first["json"]["messages"][1]["content"] and "28%" in first["json"]["messages"][1]["content"]
+    assert second["json"]["messages"][-1]["role"] == "user"
+    assert "₹1,299" in second["json"]["messages"][-1]["content"]
+    # and only captions whose figures match the input are kept
+    assert result.captions == ["Banarasi silk at just ₹1,799.", "Was ₹2,499, now ₹1,799: 28% off.",
+                               "Maroon silk for Diwali, ₹1,799."]
+    assert result.usage.total_tokens == 2 * 278
+
+
+def test_a_wrong_discount_twice_is_dropped(fake_openai):
+    fake_openai.script(CHAT, _answer("Flat 50% off!", "Silk at ₹1,799."), _answer("Flat 50% off!", "Grab it: 40% off"))
+    result = get_provider().generate_captions(request(price=1799, original_price=2499, variants=2))
+    assert result.captions == ["Silk at ₹1,799."]  # the untrue ones are gone, not passed on
+    assert len(fake_openai.requests_to(CHAT)) == 2
+
+
+def test_captions_all_wrong_twice_are_a_rejection(fake_openai):
+    fake_openai.script(CHAT, _answer("Only ₹999!"), _answer("Only Rs 999!"))
+    with pytest.raises(ProviderError) as caught:
+        get_provider().generate_captions(request(price=1799, variants=1))
+    assert caught.value.kind == "rejected" and "misstated" in caught.value.message
+
+
+def test_figures_in_indic_digits_are_checked_too(fake_openai):
+    fake_openai.script(CHAT, _answer("बनारसी साड़ी सिर्फ़ ₹१,२९९ में।"), _answer("बनारसी साड़ी सिर्फ़ ₹१,७९९ में।"))
+    result = get_provider().generate_captions(request(price=1799, language="hi", variants=1))
+    assert result.captions == ["बनारसी साड़ी सिर्फ़ ₹१,७९९ में।"]

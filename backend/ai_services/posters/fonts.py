@@ -19,18 +19,22 @@ from PIL import ImageFont, features
 from .errors import FontUnavailable, ShapingUnavailable, UnsupportedText
 
 # Preference order per script and weight; the first file found in POSTER_FONT_DIRS wins.
+# "display" is the festival greeting's face: Noto Serif (Display) per script, from fonts-noto-core.
 FONT_FILES: dict[str, dict[str, list[str]]] = {
     "latn": {
         "bold": ["NotoSans-Bold.ttf", "DejaVuSans-Bold.ttf", "FreeSansBold.ttf"],
         "regular": ["NotoSans-Regular.ttf", "DejaVuSans.ttf", "FreeSans.ttf"],
+        "display": ["NotoSerifDisplay-Bold.ttf", "NotoSerif-Bold.ttf", "DejaVuSerif-Bold.ttf", "NotoSans-Bold.ttf"],
     },
     "deva": {
         "bold": ["NotoSansDevanagari-Bold.ttf", "Lohit-Devanagari.ttf", "FreeSansBold.ttf"],
         "regular": ["NotoSansDevanagari-Regular.ttf", "Lohit-Devanagari.ttf", "FreeSans.ttf"],
+        "display": ["NotoSerifDevanagari-Bold.ttf", "NotoSansDevanagari-Bold.ttf", "Lohit-Devanagari.ttf"],
     },
     "taml": {
         "bold": ["NotoSansTamil-Bold.ttf", "Lohit-Tamil.ttf", "FreeSansBold.ttf"],
         "regular": ["NotoSansTamil-Regular.ttf", "Lohit-Tamil.ttf", "FreeSans.ttf"],
+        "display": ["NotoSerifTamil-Bold.ttf", "NotoSansTamil-Bold.ttf", "Lohit-Tamil.ttf"],
     },
 }
 COMPLEX_RANGES = [(0x0900, 0x0DFF)]  # Devanagari .. Sinhala: need shaping

@@ -1,137 +1,52 @@
-"""Rendering an offer poster: festival background, the product photo, and every piece of
-text drawn by Pillow (wrapped and shrunk to fit, inside safe margins, WCAG AA contrast)."""
+"""Drawing an offer poster: pure layout and drawing, a validated spec and a decoded photo in,
+a picture out (`render_poster`). Validation, the AI provider and encoding live in the service
+(`backend.ai_services.services.poster_render`).
+
+The layout adapts to what the shop gave (`PosterSpec.layout`):
+
+- **full** (a price and an offer): the price is the hero of the footer card, the struck original
+  price under it, the offer line beside it; the discount badge sits on the photo's corner.
+- **price**: the price, large, beside the product name (or alone).
+- **offer**: the offer line (or the discount) is the hero of the card.
+- **plain**: no card; the photo takes the room.
+
+The headline is the festival's greeting in the poster's language (drawn in the script's
+display face) or, without a festival, the title. The price is the largest text after the
+headline: every other element is capped to the price's glyph height. The photo is cropped around
+its subject to fill its slot (photo.py). Every piece of text stays inside the safe margins and
+reaches WCAG AA contrast on the pixels around it (a backing panel is added where it would not).
+"""
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
-import time
-from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
 
-from django.conf import settings
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from backend.social.platforms.requirements import Requirements
-
-from ..providers.base import PLATFORMS, AIProvider, ProviderError
-from ..text import format_money, is_grapheme_boundary
+from .. import lexicon
+from ..text import is_grapheme_boundary
 from . import fonts as font_lib
-from .contrast import AA_NORMAL, RGB, luminance, worst_contrast
-from .errors import InvalidPosterSpec, PosterError
-from .images import load_product_image
-from .themes import ALIASES, FESTIVALS, THEMES, Theme, draw_background, theme_for
+from .contrast import AA_NORMAL, RGB, contrast, luminance, worst_contrast
+from .errors import InvalidPosterSpec
+from .photo import find_subject, fit_photo
+from .spec import SIZES, PosterSpec
+from .themes import Theme, draw_background, theme_for
 
 log = logging.getLogger(__name__)
 
-SIZES: dict[str, tuple[int, int]] = {"square": (1080, 1080), "portrait": (1080, 1350), "story": (1080, 1920)}
 SAFE_MARGIN = 0.06  # of the width, on every side
 STORY_TOP, STORY_BOTTOM = 0.10, 0.12  # Stories overlay the account name on top and a reply bar below
-RESTYLE_SIZES = {"square": "1024x1024", "portrait": "1024x1536", "story": "1024x1536"}
 RING = 6  # pixels around the ink that count as "behind the text"
 WHITE: RGB = (255, 255, 255)
 INK: RGB = (17, 17, 17)
-BADGE_WORD = {"en": "OFF", "hi": "छूट", "ta": "தள்ளுபடி"}
-LANGUAGES = ("en", "hi", "ta")
-JPEG_QUALITY = 90
-
-
-@dataclass(frozen=True, kw_only=True)
-class PosterSpec:
-    title: str
-    offer_text: str | None = None
-    discount_percent: int | None = None
-    price: Decimal | None = None
-    original_price: Decimal | None = None
-    currency: str = "INR"
-    shop_name: str | None = None
-    festival: str | None = None
-    language: str | None = None
-    size: str = "square"
-    output_format: str = "auto"  # "auto" | "JPEG" | "PNG"
-    platform: str | None = None
-
-    def __post_init__(self) -> None:
-        def put(name, value):
-            object.__setattr__(self, name, value)
-
-        def text(name, value, limit, required=False):
-            if value is None or (isinstance(value, str) and not value.strip()):
-                if required:
-                    raise InvalidPosterSpec("This field is required.", field=name)
-                return None
-            if not isinstance(value, str):
-                raise InvalidPosterSpec("Must be a string.", field=name)
-            value = " ".join(value.split())
-            if len(value) > limit:
-                raise InvalidPosterSpec(f"At most {limit} characters.", field=name)
-            return value
-
-        put("title", text("title", self.title, 200, required=True))
-        put("offer_text", text("offer_text", self.offer_text, 80))
-        put("shop_name", text("shop_name", self.shop_name, 60))
-        for name in ("price", "original_price"):
-            value = getattr(self, name)
-            if value is None or value == "":
-                put(name, None)
-                continue
-            try:
-                amount = Decimal(str(value))
-            except (InvalidOperation, ValueError):
-                raise InvalidPosterSpec("Must be a number.", field=name) from None
-            if isinstance(value, bool) or not amount.is_finite() or amount < 0 or amount >= Decimal("100000000"):
-                raise InvalidPosterSpec("Must be between 0 and 99,999,999.", field=name)
-            put(name, amount)
-        if self.original_price is not None and self.price is None:
-            raise InvalidPosterSpec("An original price needs a price.", field="original_price")
-        if self.original_price is not None and self.original_price <= self.price:
-            raise InvalidPosterSpec("The original price must be higher than the price.", field="original_price")
-        if self.discount_percent is not None:
-            if isinstance(self.discount_percent, bool) or not isinstance(self.discount_percent, int) or not 1 <= self.discount_percent <= 95:
-                raise InvalidPosterSpec("Must be a whole number from 1 to 95.", field="discount_percent")
-        currency = (self.currency or "INR").strip().upper()
-        if not (len(currency) == 3 and currency.isalpha()):
-            raise InvalidPosterSpec("Must be a 3-letter ISO 4217 code.", field="currency")
-        put("currency", currency)
-        if self.festival:
-            key = ALIASES.get(self.festival.strip().lower(), self.festival.strip().lower())
-            if key not in FESTIVALS:
-                raise InvalidPosterSpec(f"Unknown festival; choose one of: {', '.join(FESTIVALS)}.", field="festival")
-            put("festival", key)
-        else:
-            put("festival", None)
-        if self.language is not None and self.language not in LANGUAGES:
-            raise InvalidPosterSpec(f"Unsupported language; choose one of: {', '.join(LANGUAGES)}.", field="language")
-        if self.size not in SIZES:
-            raise InvalidPosterSpec(f"Unknown size; choose one of: {', '.join(SIZES)}.", field="size")
-        fmt = (self.output_format or "auto").strip().upper()
-        fmt = {"JPG": "JPEG", "AUTO": "auto"}.get(fmt, fmt)
-        if fmt not in ("auto", "JPEG", "PNG"):
-            raise InvalidPosterSpec("Must be auto, JPEG or PNG.", field="output_format")
-        if self.platform is not None and self.platform not in PLATFORMS:
-            raise InvalidPosterSpec(f"Unknown platform; choose one of: {', '.join(PLATFORMS)}.", field="platform")
-        put("output_format", fmt)
-        if fmt != "auto" and self.platform:
-            allowed = _platform_requirements(self.platform).image_formats
-            if fmt not in allowed:
-                raise InvalidPosterSpec(f"{self.platform} accepts only {', '.join(allowed)} images.", field="output_format")
-
-    @property
-    def resolved_format(self) -> str:
-        # JPEG unless PNG was asked for: photos compress far better, and Instagram and TikTok
-        # accept nothing else. Text stays crisp with 4:4:4 chroma at quality 90.
-        return "PNG" if self.output_format == "PNG" else "JPEG"
-
-
-def _platform_requirements(platform: str) -> Requirements:
-    from backend.social.platforms import requirements as reqs
-
-    return getattr(reqs, platform.upper())
+X_GLYPH = {"latn": "x", "deva": "क", "taml": "க"}
+BADGE_X_HEIGHT = 0.032  # of the canvas height: legible in every script (the issue asks >= 3%)
 
 
 @dataclass(frozen=True)
 class TextBox:
-    role: str  # title, shop_name, badge, price, original_price, offer
+    role: str  # greeting, title, shop_name, badge, price, original_price, offer, contact
     text: str
     box: tuple[int, int, int, int]  # the ink's bounding box (left, top, right, bottom)
     font_size: int
@@ -140,29 +55,23 @@ class TextBox:
     contrast: float  # worst case against every backdrop pixel within RING px of the ink
     panel: bool  # a backing panel was added to reach AA
     lines: int
+    line_ink: int = 0  # the tallest line's glyph height in pixels
+    x_height: int = 0  # x-height of the text's letters in pixels (x, क, க)
 
 
 @dataclass(frozen=True)
-class PosterResult:
-    image: bytes
-    format: str
-    width: int
-    height: int
+class Drawing:
+    """What render_poster drew: the picture and where everything is on it."""
+
+    image: Image.Image
+    layout: str
     layout_engine: str
     fonts: tuple[str, ...]
     text_boxes: tuple[TextBox, ...]
     safe_box: tuple[int, int, int, int]
     photo_box: tuple[int, int, int, int]
-    festival: str | None
-    restyled: bool = False
-    provider: str | None = None
-    restyle_error: str | None = None
-    render_ms: int = 0
-    dropped_characters: str = ""  # emoji left out because no installed font draws them
-
-    @property
-    def content_type(self) -> str:
-        return "image/jpeg" if self.format == "JPEG" else "image/png"
+    subject_box: tuple[int, int, int, int]  # the product inside the photo, on the canvas
+    backdrop_cleaned: bool
 
 
 # --- text layout ----------------------------------------------------------------------------
@@ -271,7 +180,8 @@ class _Typesetter:
         while hi - lo > 4:
             mid = (lo + hi) // 2
             lines = self.wrap(text, stack, block.size, mid)
-            if len(lines) == count and all(line.width <= mid for line in lines):
+            whole_words = " ".join("".join(r.text for r in line.runs) for line in lines) == text
+            if len(lines) == count and whole_words and all(line.width <= mid for line in lines):
                 best, hi = lines, mid
             else:
                 lo = mid
@@ -313,27 +223,37 @@ class _Poster:
         self.boxes: list[TextBox] = []
         self.fonts_used: list[str] = []
 
-    def stack(self, text: str, weight: str) -> list[str]:
+    def stack(self, text: str, weight: str) -> list[str]:  # noqa: D102
         scripts = font_lib.scripts_in(text)
         return font_lib.font_stack(scripts=scripts, weight=weight)
 
     def draw_text(self, canvas: Image.Image, role: str, text: str, box: tuple[int, int, int, int], *,
                   weight: str = "bold", max_size: int, min_size: int, max_lines: int, align: str = "center",
-                  strike: bool = False, prefer: RGB | None = None) -> TextBox:
+                  strike: bool = False, prefer: RGB | None = None, max_line_ink: int | None = None,
+                  fill: RGB | None = None) -> TextBox:
         stack = self.stack(text, weight)
         block = self.typesetter.fit(text, stack, box, max_size=max_size, min_size=min_size, max_lines=max_lines)
-        mask = Image.new("L", canvas.size, 0)
+        while max_line_ink is not None and self._line_ink(block) > max_line_ink and block.size > min_size:
+            # Keep this text's glyphs no taller than the element above it in the hierarchy.
+            smaller = max(min_size, block.size - max(1, block.size // 12))
+            block = self.typesetter.fit(text, stack, box, max_size=smaller, min_size=min(min_size, smaller),
+                                        max_lines=max_lines)
+        # Draw into a mask covering the box (and a margin for overhanging glyphs) only.
+        margin = block.size
+        origin = (max(0, box[0] - margin), max(0, box[1] - margin))
+        region = (origin[0], origin[1], min(canvas.width, box[2] + margin), min(canvas.height, box[3] + margin))
+        mask = Image.new("L", (region[2] - region[0], region[3] - region[1]), 0)
         draw = ImageDraw.Draw(mask)
         block_height = block.line_height * len(block.lines)
-        y = box[1] + (box[3] - box[1] - block_height) // 2 + block.ascent
+        y = box[1] + (box[3] - box[1] - block_height) // 2 + block.ascent - origin[1]
         used: list[str] = []
         for line in block.lines:
             if align == "center":
-                x = box[0] + ((box[2] - box[0]) - line.width) / 2
+                x = box[0] + ((box[2] - box[0]) - line.width) / 2 - origin[0]
             elif align == "right":
-                x = box[2] - line.width
+                x = box[2] - line.width - origin[0]
             else:
-                x = box[0]
+                x = box[0] - origin[0]
             for run in line.runs:
                 font = self.typesetter.font(run.path, block.size)
                 kwargs = {"language": run.language} if run.language and self.typesetter.engine == ImageFont.Layout.RAQM else {}
@@ -349,19 +269,51 @@ class _Poster:
         if strike:
             mid = (ink[1] + ink[3]) // 2
             thickness = max(2, block.size // 12)
-            draw.rectangle((ink[0] - 2, mid - thickness // 2, ink[2] + 2, mid + thickness // 2), fill=255)
+            draw.rectangle((ink[0], mid - thickness // 2, ink[2], mid + thickness // 2), fill=255)
             ink = mask.getbbox()
+        ink = (ink[0] + origin[0], ink[1] + origin[1], ink[2] + origin[0], ink[3] + origin[1])
         # Clamp: text never leaves the safe area (fit() guarantees it; this is the backstop).
         ink = (max(ink[0], self.safe[0]), max(ink[1], self.safe[1]), min(ink[2], self.safe[2]), min(ink[3], self.safe[3]))
-        color, ratio, panel = self._ensure_contrast(canvas, ink, block.size, prefer)
-        canvas.paste(color, (0, 0, canvas.width, canvas.height), mask)
+        if fill is not None:  # a colour chosen by the caller on a surface it drew (the badge)
+            color, ratio, panel = fill, worst_contrast(fill, self._backdrop(canvas, ink)), False
+        else:
+            color, ratio, panel = self._ensure_contrast(canvas, ink, block.size, prefer)
+        canvas.paste(color, region, mask)
         for name in used:
             if name not in self.fonts_used:
                 self.fonts_used.append(name)
         result = TextBox(role=role, text=text, box=ink, font_size=block.size, fonts=tuple(used), color=color,
-                         contrast=round(ratio, 2), panel=panel, lines=len(block.lines))
+                         contrast=round(ratio, 2), panel=panel, lines=len(block.lines),
+                         line_ink=self._line_ink(block), x_height=self._x_height(block))
         self.boxes.append(result)
         return result
+
+    def _line_ink(self, block: _Block) -> int:
+        """The tallest line's ink (ascender to descender) in pixels."""
+        tallest = 0
+        for line in block.lines:
+            top = bottom = 0
+            for run in line.runs:
+                if not run.text.strip():
+                    continue
+                kwargs = {"language": run.language} if run.language and self.typesetter.engine == ImageFont.Layout.RAQM else {}
+                b = self.typesetter.font(run.path, block.size).getbbox(run.text, anchor="ls", **kwargs)
+                top, bottom = min(top, b[1]), max(bottom, b[3])
+            tallest = max(tallest, bottom - top)
+        return tallest
+
+    def _x_height(self, block: _Block) -> int:
+        """The x-height of the text's letters: the ink height of x, क or க in the font of each
+        run with letters (the smallest, so the weakest script decides)."""
+        heights = []
+        for line in block.lines:
+            for run in line.runs:
+                script = (font_lib.scripts_in(run.text) or ["latn"])[0]
+                if not any(ch.isalpha() for ch in run.text):
+                    continue
+                b = self.typesetter.font(run.path, block.size).getbbox(X_GLYPH[script], anchor="ls")
+                heights.append(-b[1])
+        return min(heights) if heights else 0
 
     def _backdrop(self, canvas: Image.Image, ink: tuple[int, int, int, int]) -> Image.Image:
         area = (max(0, ink[0] - RING), max(0, ink[1] - RING), min(canvas.width, ink[2] + RING), min(canvas.height, ink[3] + RING))
@@ -406,187 +358,339 @@ def _shadowed_card(canvas: Image.Image, rect: tuple[int, int, int, int], *, fill
     ImageDraw.Draw(canvas).rounded_rectangle(rect, radius=radius, fill=fill)
 
 
-def _layout(poster: _Poster, spec: PosterSpec) -> dict[str, tuple[int, int, int, int]]:
+
+def _rounded_paste(canvas: Image.Image, picture: Image.Image, at: tuple[int, int], radius: int) -> None:
+    mask = Image.new("L", picture.size, 0)
+    ImageDraw.Draw(mask).rounded_rectangle((0, 0, picture.width - 1, picture.height - 1), radius=radius, fill=255)
+    canvas.paste(picture, at, mask)
+
+
+def language_of(spec: PosterSpec) -> str:
+    """The poster's language: given, or the script with most letters in the title and offer
+    (a mixed "Banarasi साड़ी Sale" with an English offer is English, so is its badge)."""
+    if spec.language:
+        return spec.language
+    counts = {"latn": 0, "deva": 0, "taml": 0}
+    for ch in " ".join(filter(None, [spec.title, spec.offer_text])):
+        if not ch.isalpha():
+            continue
+        scripts = font_lib.scripts_in(ch)
+        counts[scripts[0] if scripts else "latn"] += 1
+    best = max(counts, key=lambda k: counts[k])
+    return {"deva": "hi", "taml": "ta"}.get(best, "en") if counts[best] else "en"
+
+
+def badge_lines(spec: PosterSpec, language: str) -> tuple[str, str]:
+    return f"{spec.discount_percent}%", lexicon.BADGE_WORD[language]
+
+
+def poster_texts(spec: PosterSpec) -> list[str]:
+    """Every string the poster may draw (for checking fonts and shaping before drawing)."""
+    language = language_of(spec)
+    texts = [spec.title, spec.offer_text or "", spec.shop_name or "", spec.contact or ""]
+    if spec.festival:
+        texts.append(lexicon.GREETINGS[spec.festival][language])
+    if spec.discount_percent:
+        texts.extend(badge_lines(spec, language))
+    return [t for t in texts if t]
+
+
+def _slots(poster: _Poster, spec: PosterSpec, *, greeting: bool, badge_row: int = 0,
+           column: bool = False) -> dict[str, tuple[int, int, int, int]]:
+    """Where everything goes. `column`: a tall product on a square poster stands in a tall slot
+    at the left and the price card is a column at its right (instead of a wide, short slot
+    above a footer, which would leave the product small)."""
     left, top, right, bottom = poster.safe
-    height = bottom - top
-    gap = round(poster.height * 0.018)
+    W = poster.width
+    gap = round(W * 0.02)
     slots: dict[str, tuple[int, int, int, int]] = {}
     y = top
     if spec.shop_name:
-        h = round(height * 0.055)
+        h = round(W * 0.05)
         slots["shop_name"] = (left, y, right, y + h)
         y += h + gap // 2
-    title_h = round(height * (0.19 if spec.size == "square" else 0.16))
-    slots["title"] = (left, y, right, y + title_h)
-    y += title_h + gap
-    has_footer = spec.price is not None or spec.offer_text
-    footer_h = round(height * (0.17 if spec.size == "square" else 0.14)) if has_footer else 0
-    footer_top = bottom - footer_h
-    slots["photo"] = (left, y, right, footer_top - (gap if has_footer else 0))
-    if has_footer:
-        slots["footer"] = (left, footer_top, right, bottom)
+    head_h = round(W * {"square": 0.12, "portrait": 0.15, "story": 0.2}[spec.size])
+    if not greeting and len(spec.title) > 40:
+        head_h = round(head_h * 1.25)  # a catalogue title gets a third line
+    slots["headline"] = (left, y, right, y + head_h)
+    y += head_h + gap
+    if badge_row:  # a story has the height for the discount tag on its own row
+        slots["badge"] = (left, y, right, y + badge_row)
+        y += badge_row + gap
+    layout = spec.layout
+    contact_h = round(W * 0.05) if spec.contact else 0
+    if layout == "plain":
+        footer_h = 0
+    else:
+        footer_h = round(W * {"square": 0.2, "portrait": 0.22, "story": 0.27}[spec.size])
+    if column and footer_h:
+        photo_bottom = bottom - contact_h - (gap if contact_h else 0)
+        split = left + round((right - left) * 0.63)
+        slots["photo"] = (left, y, split, photo_bottom)
+        slots["footer"] = (split + gap, y, right, photo_bottom)
+        if contact_h:
+            slots["contact"] = (left, bottom - contact_h + gap // 2, right, bottom)
+        return slots
+    footer_top = bottom - footer_h - contact_h
+    photo_bottom = footer_top - (gap if footer_h else (gap if contact_h else 0))
+    slots["photo"] = (left, y, right, photo_bottom)
+    if footer_h:
+        slots["footer"] = (left, footer_top, right, footer_top + footer_h)
+    if contact_h:
+        slots["contact"] = (left, bottom - contact_h + gap // 2, right, bottom)
     return slots
 
 
-def _place_photo(canvas: Image.Image, photo: Image.Image, slot, theme: Theme) -> tuple[int, int, int, int]:
-    frame = max(8, canvas.width // 90)
-    avail_w, avail_h = slot[2] - slot[0] - 2 * frame, slot[3] - slot[1] - 2 * frame
-    scale = min(avail_w / photo.width, avail_h / photo.height)
-    size = (max(1, round(photo.width * scale)), max(1, round(photo.height * scale)))
-    fitted = photo.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-    x = slot[0] + (slot[2] - slot[0] - size[0]) // 2
-    y = slot[1] + (slot[3] - slot[1] - size[1]) // 2
-    _shadowed_card(canvas, (x - frame, y - frame, x + size[0] + frame, y + size[1] + frame), fill=theme.card, radius=frame)
-    canvas.paste(fitted, (x, y))
-    return (x, y, x + size[0], y + size[1])
-
-
-def _badge_text(spec: PosterSpec, language: str) -> str:
-    word = BADGE_WORD.get(language, "OFF")
-    return f"{spec.discount_percent}% {word}"
-
-
-def _detect_language(spec: PosterSpec) -> str:
-    if spec.language:
-        return spec.language
-    scripts = font_lib.scripts_in(" ".join(filter(None, [spec.title, spec.offer_text, spec.shop_name])))
-    return {"deva": "hi", "taml": "ta"}.get(scripts[0], "en") if scripts else "en"
-
-
-def render_poster(*, product_image: bytes, spec: PosterSpec, provider: AIProvider | None = None) -> PosterResult:
-    """Draw the poster. Raises PosterError subclasses (InvalidImage, ImageTooLarge,
-    InvalidPosterSpec: 400; FontUnavailable, ShapingUnavailable: 503)."""
-    started = time.perf_counter()
-    max_pixels = getattr(settings, "MEDIA_MAX_PIXELS", 40_000_000)
-    max_bytes = getattr(settings, "MEDIA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
-    photo = load_product_image(product_image, max_pixels=max_pixels, max_bytes=max_bytes)
-    language = _detect_language(spec)
-    dropped = ""
-    cleaned = {}
-    for name in ("title", "offer_text", "shop_name"):
-        value = getattr(spec, name)
-        if value:
-            stack = font_lib.font_stack(scripts=font_lib.scripts_in(value), weight="bold")
-            value, lost = font_lib.drop_pictographs(value, stack)
-            dropped += lost
-            if name == "title" and not value:
-                raise InvalidPosterSpec("The title has no text a poster can show.", field="title")
-        cleaned[name] = value or None
-    if dropped:
-        spec = replace(spec, **cleaned)
-
-    texts = [spec.title, spec.offer_text or "", spec.shop_name or ""]
-    if spec.discount_percent:
-        texts.append(_badge_text(spec, language))
-    engine = font_lib.require_engine_for(texts)
-    # Fail before drawing anything if a font is missing for any of the text.
-    for text in filter(None, texts):
-        for weight in ("bold", "regular"):
-            font_lib.split_runs(text, font_lib.font_stack(scripts=font_lib.scripts_in(text), weight=weight))
-
-    restyled, restyle_error, provider_name = False, None, None
-    if getattr(settings, "AI_POSTER_RESTYLE", False):
-        from ..providers.registry import get_provider
-
-        provider = provider or get_provider()
-        provider_name = provider.name
-        buffer = io.BytesIO()
-        photo.save(buffer, "PNG")
-        prompt = (
-            "Studio product photo of this exact garment on a clean, softly lit background. Keep the fabric, "
-            "colour, print, weave and every detail of the garment exactly as in the photo. No text, no logos."
-        )
-        try:
-            new = provider.restyle_product_image(image=buffer.getvalue(), prompt=prompt, size=RESTYLE_SIZES[spec.size])
-        except ProviderError as exc:
-            log.warning("Product photo restyle failed (%s); using the original photo", exc.kind)
-            restyle_error = exc.kind
-            new = None
-        if new:
-            try:
-                photo = load_product_image(new, max_pixels=max_pixels, max_bytes=max_bytes)
-                restyled = True
-            except PosterError:  # the provider's image is unusable: not the shop's fault
-                log.warning("The restyled product photo could not be read; using the original photo")
-                restyle_error = "rejected"
-
+def render_poster(*, spec: PosterSpec, photo: Image.Image, engine: ImageFont.Layout | None = None) -> Drawing:
+    """Draw the poster for `spec` around `photo` (an upright RGB image). Raises FontUnavailable
+    or UnsupportedText when a string cannot be drawn; nothing here reads files or the network
+    beyond the installed fonts."""
+    if engine is None:
+        engine = font_lib.require_engine_for(poster_texts(spec))
+    language = language_of(spec)
     theme = theme_for(spec.festival)
     poster = _Poster(spec, theme, engine)
+    W = poster.width
     seed = int.from_bytes(hashlib.sha256(f"{spec.title}|{spec.festival}|{spec.size}".encode()).digest()[:4], "big")
     canvas = draw_background((poster.width, poster.height), theme, seed=seed)
-    slots = _layout(poster, spec)
-    photo_box = _place_photo(canvas, photo, slots["photo"], theme)
-    unit = poster.width
+    greeting = lexicon.GREETINGS[spec.festival][language] if spec.festival else None
+    own_row = spec.size == "story"
+    badge = _badge_shape(poster, spec, language, one_line=own_row) \
+        if spec.discount_percent and spec.layout != "offer" else None
+    own_row = own_row and badge is not None
+    subject = find_subject(photo)
+    tall = (subject.box[3] - subject.box[1]) * photo.height > 1.3 * (subject.box[2] - subject.box[0]) * photo.width
+    # (A discount tag needs the photo's width to keep clear of the product: not in a column.)
+    column = spec.size == "square" and spec.layout != "plain" and tall and badge is None
+    slots = _slots(poster, spec, greeting=bool(greeting), badge_row=badge.height if own_row else 0, column=column)
+
+    # The photo: cropped around the product to fill its slot, in a card with a soft shadow.
+    slot = slots["photo"]
+    frame = max(8, W // 110)
+    inner = (slot[0] + frame, slot[1] + frame, slot[2] - frame, slot[3] - frame)
+    size = (inner[2] - inner[0], inner[3] - inner[1])
+    inset = round(W * 0.02)
+    keep_clear = (badge.width + 2 * inset, badge.height + 2 * inset) if badge and not own_row else None
+    fitted = fit_photo(photo, size, card=theme.light_panel, keep_clear=keep_clear)
+    radius = round(W * 0.03)
+    _shadowed_card(canvas, slot, fill=theme.card, radius=radius)
+    _rounded_paste(canvas, fitted.image, inner[:2], max(2, radius - frame))
+    photo_box = inner
+    sb = fitted.subject_box
+    subject_box = (inner[0] + sb[0], inner[1] + sb[1], inner[0] + sb[2], inner[1] + sb[3])
 
     if spec.shop_name:
-        poster.draw_text(canvas, "shop_name", spec.shop_name, slots["shop_name"], weight="regular",
-                         max_size=round(unit * 0.042), min_size=round(unit * 0.024), max_lines=1)
-    poster.draw_text(canvas, "title", spec.title, slots["title"], max_size=round(unit * 0.085),
-                     min_size=round(unit * 0.036), max_lines=3)
-
-    if spec.discount_percent:
-        diameter = round(unit * 0.23)
-        cx = min(photo_box[2], poster.safe[2] - diameter // 2)
-        cy = max(photo_box[1], slots["photo"][1] + diameter // 2)
-        circle = (cx - diameter // 2, cy - diameter // 2, cx + diameter // 2, cy + diameter // 2)
-        draw = ImageDraw.Draw(canvas)
-        draw.ellipse((circle[0] - 6, circle[1] - 6, circle[2] + 6, circle[3] + 6), fill=theme.card)
-        draw.ellipse(circle, fill=theme.accent)
-        inner = round(diameter * 0.68)
-        text_box = (cx - inner // 2, cy - inner // 2, cx + inner // 2, cy + inner // 2)
-        poster.draw_text(canvas, "badge", _badge_text(spec, language), text_box, max_size=round(unit * 0.06),
-                         min_size=round(unit * 0.022), max_lines=2)
-
-    if "footer" in slots:
-        footer = slots["footer"]
-        radius = round(unit * 0.025)
-        _shadowed_card(canvas, footer, fill=theme.card, radius=radius)
-        pad = round(unit * 0.03)
-        inner = (footer[0] + pad, footer[1] + pad // 2, footer[2] - pad, footer[3] - pad // 2)
-        has_price = spec.price is not None
-        split = inner[0] + round((inner[2] - inner[0]) * (0.5 if spec.offer_text else 1.0))
-        if has_price:
-            price_area = (inner[0], inner[1], split - (pad // 2 if spec.offer_text else 0), inner[3])
-            if spec.original_price is not None:
-                ph = price_area[3] - price_area[1]
-                main = (price_area[0], price_area[1], price_area[2], price_area[1] + round(ph * 0.62))
-                was = (price_area[0], main[3], price_area[2], price_area[3])
-                poster.draw_text(canvas, "price", format_money(spec.price, currency=spec.currency), main,
-                                 max_size=round(unit * 0.08), min_size=round(unit * 0.03), max_lines=1, align="left",
-                                 prefer=theme.accent)
-                poster.draw_text(canvas, "original_price", format_money(spec.original_price, currency=spec.currency),
-                                 was, weight="regular", max_size=round(unit * 0.045), min_size=round(unit * 0.024),
-                                 max_lines=1, align="left", strike=True)
-            else:
-                poster.draw_text(canvas, "price", format_money(spec.price, currency=spec.currency), price_area,
-                                 max_size=round(unit * 0.085), min_size=round(unit * 0.03), max_lines=1, align="left",
-                                 prefer=theme.accent)
-        if spec.offer_text:
-            offer_area = (split + (pad // 2 if has_price else 0), inner[1], inner[2], inner[3])
-            poster.draw_text(canvas, "offer", spec.offer_text, offer_area, max_size=round(unit * 0.055),
-                             min_size=round(unit * 0.026), max_lines=3, align="right" if has_price else "center",
-                             prefer=theme.accent)
-
-    buffer = io.BytesIO()
-    fmt = spec.resolved_format
-    if fmt == "JPEG":
-        canvas.save(buffer, "JPEG", quality=JPEG_QUALITY, subsampling=0, optimize=True)
+        poster.draw_text(canvas, "shop_name", spec.shop_name, slots["shop_name"], max_size=round(W * 0.042),
+                         min_size=round(W * 0.026), max_lines=1)
+    head = slots["headline"]
+    if greeting:
+        poster.draw_text(canvas, "greeting", greeting, head, weight="display", max_size=round(W * 0.1),
+                         min_size=round(W * 0.045), max_lines=2, prefer=theme.accent)
     else:
-        canvas.save(buffer, "PNG", optimize=False, compress_level=6)
-    return PosterResult(
-        image=buffer.getvalue(),
-        format=fmt,
-        width=poster.width,
-        height=poster.height,
+        poster.draw_text(canvas, "title", spec.title, head, max_size=round(W * 0.085), min_size=round(W * 0.034),
+                         max_lines=3 if len(spec.title) > 40 else 2)
+
+    price_box = _footer(canvas, poster, spec, slots.get("footer"), language, title_in_footer=bool(greeting),
+                        column=column)
+    cap = price_box.line_ink if price_box else None
+    if not any(box.role == "title" for box in poster.boxes):
+        # The greeting took the headline and the card had no room: the product's name goes on
+        # a label over the photo's foot.
+        _label(canvas, poster, spec.title, photo_box, cap)
+    if badge:
+        _badge(canvas, poster, spec, language, badge, slots.get("badge") or photo_box, centred=own_row)
+    if spec.contact and "contact" in slots:
+        poster.draw_text(canvas, "contact", spec.contact, slots["contact"], weight="regular",
+                         max_size=round(W * 0.036), min_size=round(W * 0.026), max_lines=1, max_line_ink=cap)
+    return Drawing(
+        image=canvas,
+        layout=spec.layout,
         layout_engine="raqm" if engine == ImageFont.Layout.RAQM else "basic",
         fonts=tuple(poster.fonts_used),
         text_boxes=tuple(poster.boxes),
         safe_box=poster.safe,
         photo_box=photo_box,
-        festival=spec.festival,
-        restyled=restyled,
-        provider=provider_name,
-        restyle_error=restyle_error,
-        render_ms=round((time.perf_counter() - started) * 1000),
-        dropped_characters=dropped,
+        subject_box=subject_box,
+        backdrop_cleaned=fitted.cleaned,
     )
+
+
+def _label(canvas: Image.Image, poster: _Poster, text: str, photo_box, cap: int | None) -> None:
+    W = poster.width
+    pad = round(W * 0.03)
+    height = round(W * 0.07)
+    box = (photo_box[0] + pad, photo_box[3] - pad - height, photo_box[2] - pad, photo_box[3] - pad)
+    poster.draw_text(canvas, "title", text, box, max_size=round(W * 0.045), min_size=round(W * 0.026), max_lines=1,
+                     align="left", max_line_ink=round(cap * 0.8) if cap else None)
+
+
+def _side_text(spec: PosterSpec, language: str, *, title_in_footer: bool) -> tuple[str | None, str]:
+    """What goes beside the price: the offer, else the product (on a festival poster), else the saving."""
+    if spec.offer_text:
+        return spec.offer_text, "offer"
+    if title_in_footer:
+        return spec.title, "title"
+    if spec.original_price is not None:
+        return lexicon.SAVING[language].format(amount=spec.money(spec.original_price - spec.price)), "offer"
+    return None, "offer"
+
+
+def _column_card(canvas, poster: _Poster, spec: PosterSpec, inner, rows: list[tuple]) -> TextBox | None:
+    """Rows (role, text, share of the height, options) stacked in a tall card, centred."""
+    W = poster.width
+    ih = inner[3] - inner[1]
+    y = inner[1]
+    price = None
+    for role, text, share, options in rows:
+        box = (inner[0], y, inner[2], y + round(ih * share))
+        y = box[3]
+        if role != "price" and price is not None:
+            options = {**options, "max_line_ink": round(price.line_ink * (1.0 if role == "original_price" else 0.8))}
+        drawn = poster.draw_text(canvas, role, text, box, min_size=round(W * 0.026), **options)
+        if role == "price":
+            price = drawn
+    return price
+
+
+def _footer(canvas, poster: _Poster, spec: PosterSpec, card, language: str, *, title_in_footer: bool,
+            column: bool = False) -> TextBox | None:
+    """The card beside or under the photo, composed from the fields present; returns the price's box."""
+    if card is None:
+        return None
+    if column:
+        W = poster.width
+        theme = poster.theme
+        _shadowed_card(canvas, card, fill=theme.card, radius=round(W * 0.03))
+        pad = round(W * 0.03)
+        inner = (card[0] + pad, card[1] + pad, card[2] - pad, card[3] - pad)
+        side, role = _side_text(spec, language, title_in_footer=title_in_footer)
+        hero = round(W * 0.1)
+        if spec.layout in ("full", "price"):
+            rows = [("price", spec.money(spec.price), 0.3 if side else 0.6,
+                     {"max_size": hero, "max_lines": 1, "prefer": theme.accent})]
+            if spec.original_price is not None:
+                rows.append(("original_price", spec.money(spec.original_price), 0.16,
+                             {"max_size": round(W * 0.05), "max_lines": 1, "weight": "regular", "strike": True}))
+            if side:
+                rows.append((role, side, 1 - sum(r[2] for r in rows),
+                             {"max_size": round(W * 0.06), "max_lines": 4,
+                              "prefer": theme.accent if role == "offer" else None}))
+            return _column_card(canvas, poster, spec, inner, rows)
+        hero_text = spec.offer_text or f"{spec.discount_percent}% {lexicon.BADGE_WORD[language]}"
+        rows = [("offer", hero_text, 0.55 if title_in_footer else 1.0,
+                 {"max_size": hero, "max_lines": 3, "prefer": theme.accent})]
+        if title_in_footer:
+            rows.append(("title", spec.title, 0.45, {"max_size": round(W * 0.05), "max_lines": 3}))
+        _column_card(canvas, poster, spec, inner, rows)
+        return None
+    W = poster.width
+    theme = poster.theme
+    _shadowed_card(canvas, card, fill=theme.card, radius=round(W * 0.03))
+    pad = round(W * 0.035)
+    inner = (card[0] + pad, card[1] + pad // 2, card[2] - pad, card[3] - pad // 2)
+    ih = inner[3] - inner[1]
+    hero = round(W * {"square": 0.1, "portrait": 0.11, "story": 0.12}[spec.size])
+    layout = spec.layout
+    price = None
+    if layout in ("full", "price"):
+        side, role = _side_text(spec, language, title_in_footer=title_in_footer)
+        split = inner[0] + round((inner[2] - inner[0]) * (0.52 if side else 1.0))
+        price_area = (inner[0], inner[1], split, inner[3])
+        if spec.original_price is not None:
+            main = (price_area[0], price_area[1], price_area[2], price_area[1] + round(ih * 0.64))
+            was = (price_area[0], main[3], price_area[2], price_area[3])
+        else:
+            main, was = price_area, None
+        price = poster.draw_text(canvas, "price", spec.money(spec.price), main, max_size=hero,
+                                 min_size=round(W * 0.04), max_lines=1, align="left" if side else "center",
+                                 prefer=theme.accent)
+        if was:
+            poster.draw_text(canvas, "original_price", spec.money(spec.original_price), was, weight="regular",
+                             max_size=round(W * 0.05), min_size=round(W * 0.026), max_lines=1,
+                             align="left" if side else "center", strike=True, max_line_ink=price.line_ink)
+        if side:
+            area = (split + pad // 2, inner[1], inner[2], inner[3])
+            poster.draw_text(canvas, role, side, area, max_size=round(W * 0.06), min_size=round(W * 0.026),
+                             max_lines=3, align="right", max_line_ink=round(price.line_ink * 0.8),
+                             prefer=theme.accent if role == "offer" else None)
+        return price
+    # offer: the offer (or the discount) is the hero; the product name beside it on a festival poster
+    hero_text = spec.offer_text or f"{spec.discount_percent}% {lexicon.BADGE_WORD[language]}"
+    if spec.offer_text is None and spec.discount_percent is None:
+        hero_text = spec.title
+    side = spec.title if title_in_footer and hero_text != spec.title else None
+    split = inner[0] + round((inner[2] - inner[0]) * (0.6 if side else 1.0))
+    offer = poster.draw_text(canvas, "offer", hero_text, (inner[0], inner[1], split, inner[3]), max_size=hero,
+                             min_size=round(W * 0.04), max_lines=2, align="left" if side else "center",
+                             prefer=theme.accent)
+    if side:
+        poster.draw_text(canvas, "title", side, (split + pad // 2, inner[1], inner[2], inner[3]),
+                         max_size=round(W * 0.05), min_size=round(W * 0.026), max_lines=3, align="right",
+                         max_line_ink=round(offer.line_ink * 0.8))
+    return None
+
+
+@dataclass(frozen=True)
+class _BadgeShape:
+    width: int
+    height: int
+    size: int  # the word's font size
+    big: int  # the percentage's font size
+    pad: int
+    split: int  # from the tag's top to the line between the two texts
+
+
+def _badge_shape(poster: _Poster, spec: PosterSpec, language: str, *, one_line: bool = False) -> _BadgeShape:
+    """The tag's size: the word at an x-height of BADGE_X_HEIGHT of the canvas in its script;
+    "28%" above it (or before it, on one line, for a story's own row)."""
+    top_line, word = badge_lines(spec, language)
+    stack = poster.stack(word, "bold")
+    script = (font_lib.scripts_in(word) or ["latn"])[0]
+    ref = next((p for p in stack if font_lib.covers(p, X_GLYPH[script])), stack[0])
+    target = BADGE_X_HEIGHT * poster.height
+    size = 20
+    while -poster.typesetter.font(ref, size).getbbox(X_GLYPH[script], anchor="ls")[1] < target:
+        size += 2
+    pad = round(size * 0.45)
+    a2, d2 = poster.typesetter.metrics(stack, size)
+    if one_line:
+        text = f"{top_line} {word}"
+        width = poster.typesetter.width(font_lib.split_runs(text, poster.stack(text, "bold")), size)
+        height = round((a2 + d2) * 1.1 + pad)
+        return _BadgeShape(width=round(width + 2 * pad + 4), height=height, size=size, big=size, pad=pad, split=0)
+    big = round(size * 1.3)
+    top_stack = poster.stack(top_line, "bold")
+    word_w = poster.typesetter.width(font_lib.split_runs(word, stack), size)
+    num_w = poster.typesetter.width(font_lib.split_runs(top_line, top_stack), big)
+    a1, d1 = poster.typesetter.metrics(top_stack, big)
+    split = pad // 3 + round((a1 + d1) * 1.05)
+    return _BadgeShape(width=round(max(word_w, num_w) + 2 * pad + 4), height=round(split + (a2 + d2) * 1.1 + pad),
+                       size=size, big=big, pad=pad, split=split)
+
+
+def _badge(canvas, poster: _Poster, spec: PosterSpec, language: str, shape: _BadgeShape, photo_box, *,
+           centred: bool = False) -> None:
+    """The discount as a tag on the photo's top-right corner (the photo keeps its subject clear
+    of it): "28%" over the word (OFF, छूट, தள்ளுபடி), legible in every script."""
+    W = poster.width
+    theme = poster.theme
+    top_line, word = badge_lines(spec, language)
+    inset = 0 if centred else round(W * 0.02)
+    x1 = (photo_box[0] + photo_box[2] + shape.width) // 2 if centred else photo_box[2] - inset
+    tag = (x1 - shape.width, photo_box[1] + inset, x1, photo_box[1] + inset + shape.height)
+    fill = theme.badge
+    text_colour = WHITE if contrast(WHITE, fill) >= contrast(INK, fill) else INK
+    draw = ImageDraw.Draw(canvas)
+    draw.rounded_rectangle((tag[0] - 5, tag[1] - 5, tag[2] + 5, tag[3] + 5), radius=round(shape.size * 0.5),
+                           fill=theme.card)
+    draw.rounded_rectangle(tag, radius=round(shape.size * 0.45), fill=fill)
+    pad = shape.pad
+    if centred:
+        poster.draw_text(canvas, "badge", f"{top_line} {word}", (tag[0] + pad // 2, tag[1], tag[2] - pad // 2, tag[3]),
+                         max_size=shape.size, min_size=shape.size, max_lines=1, fill=text_colour)
+        return
+    split = tag[1] + shape.split
+    poster.draw_text(canvas, "badge", top_line, (tag[0] + pad // 2, tag[1] + pad // 3, tag[2] - pad // 2, split),
+                     max_size=shape.big, min_size=shape.size, max_lines=1, fill=text_colour)
+    poster.draw_text(canvas, "badge", word, (tag[0] + pad // 2, split, tag[2] - pad // 2, tag[3] - pad // 3),
+                     max_size=shape.size, min_size=shape.size, max_lines=1, fill=text_colour)

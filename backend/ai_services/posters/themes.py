@@ -21,6 +21,7 @@ class Theme:
     dark_panel: RGB  # backing panel behind light text when the background is busy
     light_panel: RGB
     motif: str
+    badge: RGB  # the discount tag (white or ink text on it reaches AA)
 
 
 def _hex(value: str) -> RGB:
@@ -28,21 +29,22 @@ def _hex(value: str) -> RGB:
     return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-def _theme(key, top, bottom, pattern, accent, card, dark, light, motif) -> Theme:
+def _theme(key, top, bottom, pattern, accent, card, dark, light, motif, badge) -> Theme:
     return Theme(key, _hex(top), _hex(bottom), tuple(_hex(p) for p in pattern), _hex(accent), _hex(card),
-                 _hex(dark), _hex(light), motif)
+                 _hex(dark), _hex(light), motif, _hex(badge))
 
 
 THEMES: dict[str, Theme] = {
-    "diwali": _theme("diwali", "#4A0E2A", "#8C1C13", ["#F4B942", "#FFD27F"], "#F4B942", "#FFF4DC", "#3B0A1F", "#FFF4DC", "diyas"),
-    "eid": _theme("eid", "#0B3D2E", "#14532D", ["#E9D8A6", "#F1E3B5"], "#E9C46A", "#FDF8EC", "#062A1F", "#FDF8EC", "crescents"),
-    "pongal": _theme("pongal", "#FFF0B8", "#F9C74F", ["#2D6A4F", "#D62828"], "#B4161B", "#FFFFFF", "#1B4332", "#FFFFFF", "kolam"),
-    "onam": _theme("onam", "#FFF8E7", "#FDE2A7", ["#E85D04", "#FFBA08", "#2B9348"], "#1F7A3A", "#FFFFFF", "#5A3300", "#FFFFFF", "pookalam"),
-    "christmas": _theme("christmas", "#B91C1C", "#7F1D1D", ["#FFFFFF", "#FDE68A"], "#166534", "#FFFFFF", "#450A0A", "#FFFFFF", "snow"),
-    "wedding": _theme("wedding", "#FFF1E6", "#FFD6A5", ["#E76F51", "#F4A261", "#9D0208"], "#9D0208", "#FFFFFF", "#5C0A0A", "#FFFFFF", "marigold"),
-    "holi": _theme("holi", "#FDF2F8", "#E0F2FE", ["#EC4899", "#8B5CF6", "#22C55E", "#F59E0B", "#0EA5E9"], "#7C3AED", "#FFFFFF", "#3B0764", "#FFFFFF", "splash"),
-    "navratri": _theme("navratri", "#FFF3B0", "#E09F3E", ["#9E2A2B", "#540B0E"], "#540B0E", "#FFFFFF", "#3D0709", "#FFFFFF", "diamonds"),
-    "default": _theme("default", "#F8FAFC", "#E2E8F0", ["#94A3B8", "#CBD5E1"], "#DC2626", "#FFFFFF", "#1E293B", "#FFFFFF", "stripes"),
+    # Diwali and Eid: dark cards so the gold price reads as gold (gold on cream fails AA).
+    "diwali": _theme("diwali", "#4A0E2A", "#8C1C13", ["#F4B942", "#FFD27F"], "#F4B942", "#3B0A1F", "#3B0A1F", "#FFF4DC", "diyas", "#C62828"),
+    "eid": _theme("eid", "#0B3D2E", "#14532D", ["#E9D8A6", "#F1E3B5"], "#E9C46A", "#062A1F", "#062A1F", "#FDF8EC", "crescents", "#9A3412"),
+    "pongal": _theme("pongal", "#FFF0B8", "#F9C74F", ["#2D6A4F", "#D62828"], "#B4161B", "#FFFFFF", "#1B4332", "#FFFFFF", "kolam", "#1B4332"),
+    "onam": _theme("onam", "#FFF8E7", "#FDE2A7", ["#E85D04", "#FFBA08", "#2B9348"], "#1F7A3A", "#FFFFFF", "#5A3300", "#FFFFFF", "pookalam", "#B45309"),
+    "christmas": _theme("christmas", "#B91C1C", "#7F1D1D", ["#FFFFFF", "#FDE68A"], "#166534", "#FFFFFF", "#450A0A", "#FFFFFF", "snow", "#166534"),
+    "wedding": _theme("wedding", "#FFF1E6", "#FFD6A5", ["#E76F51", "#F4A261", "#9D0208", "#2D6A4F"], "#9D0208", "#FFFFFF", "#5C0A0A", "#FFFFFF", "marigold", "#9D0208"),
+    "holi": _theme("holi", "#FDF2F8", "#E0F2FE", ["#EC4899", "#8B5CF6", "#22C55E", "#F59E0B", "#0EA5E9"], "#7C3AED", "#FFFFFF", "#3B0764", "#FFFFFF", "splash", "#BE185D"),
+    "navratri": _theme("navratri", "#FFF3B0", "#E09F3E", ["#9E2A2B", "#540B0E"], "#540B0E", "#FFFFFF", "#3D0709", "#FFFFFF", "diamonds", "#9E2A2B"),
+    "default": _theme("default", "#F8FAFC", "#E2E8F0", ["#94A3B8", "#CBD5E1"], "#B91C1C", "#FFFFFF", "#1E293B", "#FFFFFF", "stripes", "#B91C1C"),
 }
 FESTIVALS = tuple(k for k in THEMES if k != "default")
 ALIASES = {"deepavali": "diwali", "ramzan": "eid", "ramadan": "eid", "eid-ul-fitr": "eid", "xmas": "christmas",
@@ -76,7 +78,9 @@ def _edge_points(width: int, height: int, step: int, band: float):
     """Grid points in the outer band of the canvas, where motifs sit behind the layout."""
     for y in range(step // 2, height, step):
         for x in range(step // 2, width, step):
-            if x < width * band or x > width * (1 - band) or y < height * band or y > height * (1 - band):
+            # The sides and the foot; at the top only the thin margin (the greeting sits below it).
+            side = x < width * band or x > width * (1 - band)
+            if (side and y > height * 0.2) or y > height * (1 - band) or y < height * 0.04:
                 yield x, y
 
 
@@ -102,6 +106,12 @@ def _star(draw, cx, cy, r, fill):
 def _crescents(draw, w, h, theme, rng):
     ink = theme.pattern[0]
     s = w // 20
+    # A crescent moon and a star in the top corners, beside the greeting.
+    r = w // 22
+    cx, cy = round(w * 0.075), round(h * 0.06)
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=_rgba(ink, 220))
+    draw.ellipse((cx - r // 2, cy - r, cx + r * 3 // 2, cy + r), fill=(0, 0, 0, 0))
+    _star(draw, w - cx, cy, r * 0.7, _rgba(ink, 220))
     for i, (x, y) in enumerate(_edge_points(w, h, s * 4, 0.12)):
         if i % 2 == 0:
             draw.ellipse((x - s, y - s, x + s, y + s), fill=_rgba(ink, 120))
@@ -150,16 +160,34 @@ def _snow(draw, w, h, theme, rng):
         _star(draw, x, y, s * 0.5, _rgba(theme.pattern[1], 170))
 
 
+def _marigold_ball(draw, x, y, r, colour, rng):
+    """A marigold seen from the side: a ruffled ball of petals with a darker heart."""
+    dark = tuple(max(0, c - 60) for c in colour)
+    draw.ellipse((x - r, y - r, x + r, y + r), fill=_rgba(colour, 235))
+    for k in range(8):
+        a = k * math.pi / 4 + rng.random() * 0.3
+        px, py = x + r * 0.62 * math.cos(a), y + r * 0.62 * math.sin(a)
+        draw.ellipse((px - r * 0.32, py - r * 0.32, px + r * 0.32, py + r * 0.32), fill=_rgba(dark, 120))
+    draw.ellipse((x - r * 0.3, y - r * 0.3, x + r * 0.3, y + r * 0.3), fill=_rgba(dark, 200))
+
+
 def _marigold(draw, w, h, theme, rng):
-    r = w // 36
-    for row, colour in ((0, theme.pattern[0]), (1, theme.pattern[1])):
-        for i in range(0, w + r, r * 2):
-            sag = int(h * 0.03 * math.sin(math.pi * i / w))
-            y = r + row * r * 2 + sag
-            draw.ellipse((i - r, y - r, i + r, y + r), fill=_rgba(colour, 200))
-    for x, y in _edge_points(w, h, r * 8, 0.1):
-        if y > h * 0.15:
-            draw.ellipse((x - r, y - r * 2, x + r, y + r * 2), outline=_rgba(theme.pattern[2], 90), width=3)
+    """A toran: a string of marigolds along the top edge with mango leaves, and strands
+    hanging down both sides, all inside the margins (no text is drawn over them)."""
+    orange, yellow, leaf = (244, 140, 6), (255, 186, 8), (45, 106, 79)
+    r = max(8, w // 72)
+    margin = round(w * 0.06)
+    y = margin // 2
+    draw.line((0, y, w, y), fill=_rgba(leaf, 200), width=3)
+    for i, x in enumerate(range(r, w, r * 2)):
+        if i % 5 == 2:  # a mango leaf hanging from the string
+            draw.polygon([(x - r * 0.5, y), (x + r * 0.5, y), (x, y + r * 2.4)], fill=_rgba(leaf, 230))
+        else:
+            _marigold_ball(draw, x, y, r, orange if i % 2 else yellow, rng)
+    for x in (margin // 2, w - margin // 2):
+        draw.line((x, y, x, int(h * 0.45)), fill=_rgba(leaf, 200), width=3)
+        for j, yy in enumerate(range(y + r * 2, int(h * 0.45), r * 2)):
+            _marigold_ball(draw, x, yy, r, orange if j % 2 else yellow, rng)
 
 
 def _splash(draw, w, h, theme, rng):

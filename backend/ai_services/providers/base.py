@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from ..offers import UntrueOffer, exact_discount, offer_discount, offer_text_check
+
 LANGUAGES: dict[str, str] = {"en": "English", "hi": "Hindi", "ta": "Tamil"}
 TONES: dict[str, str] = {
     "friendly": "warm and conversational, like a shop owner talking to a regular customer",
@@ -21,7 +23,7 @@ TONES: dict[str, str] = {
 DEFAULT_TONE = "friendly"
 PLATFORMS = ("sandbox", "facebook", "instagram", "tiktok", "whatsapp", "twitter", "linkedin")
 MAX_VARIANTS = 5
-MAX_FIELD_CHARS = {"product_name": 120, "fabric": 60, "color": 60, "category": 60, "offer": 120, "occasion": 60}
+MAX_FIELD_CHARS = {"product_name": 200, "fabric": 60, "color": 60, "category": 60, "offer": 120, "occasion": 60}
 
 ImageSize = Literal["1024x1024", "1024x1536", "1536x1024"]
 
@@ -107,17 +109,17 @@ def _clean_text(name: str, value: str | None, *, required: bool = False) -> str 
     return value
 
 
-def _clean_price(value: Decimal | int | float | str | None) -> Decimal | None:
+def _clean_price(value: Decimal | int | float | str | None, *, field: str = "price") -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise InvalidRequest("price", "Must be a number.")
+        raise InvalidRequest(field, "Must be a number.")
     try:
         price = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise InvalidRequest("price", "Must be a number.") from None
+        raise InvalidRequest(field, "Must be a number.") from None
     if not price.is_finite() or price < 0 or price >= Decimal("100000000"):
-        raise InvalidRequest("price", "Must be between 0 and 99,999,999.")
+        raise InvalidRequest(field, "Must be between 0 and 99,999,999.")
     return price.quantize(Decimal("0.01"))
 
 
@@ -131,6 +133,8 @@ class CaptionRequest:
     color: str | None = None
     category: str | None = None
     price: Decimal | None = None
+    original_price: Decimal | None = None
+    discount_percent: int | None = None  # with both prices: the true discount, rounded down
     offer: str | None = None
     occasion: str | None = None
     language: str = "en"
@@ -147,6 +151,8 @@ class CaptionRequest:
         color: str | None = None,
         category: str | None = None,
         price: Decimal | int | float | str | None = None,
+        original_price: Decimal | int | float | str | None = None,
+        discount_percent: int | None = None,
         offer: str | None = None,
         occasion: str | None = None,
         language: str = "en",
@@ -170,12 +176,26 @@ class CaptionRequest:
             platform = None
         if isinstance(variants, bool) or not isinstance(variants, int) or not 1 <= variants <= MAX_VARIANTS:
             raise InvalidRequest("variants", f"Must be an integer from 1 to {MAX_VARIANTS}.")
+        if discount_percent is not None and (
+            isinstance(discount_percent, bool) or not isinstance(discount_percent, int) or not 1 <= discount_percent <= 95
+        ):
+            raise InvalidRequest("discount_percent", "Must be a whole number from 1 to 95.")
+        price_value, original_value = _clean_price(price), _clean_price(original_price, field="original_price")
+        try:
+            discount_percent = offer_discount(price=price_value, original_price=original_value,
+                                              discount_percent=discount_percent)
+            offer_text_check(offer=offer, discount_percent=discount_percent,
+                             exact=exact_discount(price_value, original_value), field="offer")
+        except UntrueOffer as exc:
+            raise InvalidRequest(exc.field, exc.message) from None
         return cls(
             product_name=_clean_text("product_name", product_name, required=True),  # type: ignore[arg-type]
             fabric=_clean_text("fabric", fabric),
             color=_clean_text("color", color),
             category=_clean_text("category", category),
-            price=_clean_price(price),
+            price=price_value,
+            original_price=original_value,
+            discount_percent=discount_percent,
             offer=_clean_text("offer", offer),
             occasion=_clean_text("occasion", occasion),
             language=language,

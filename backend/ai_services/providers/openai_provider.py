@@ -16,6 +16,8 @@ import openai
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from .. import lexicon
+from ..offers import wrong_figures
 from ..text import LANGUAGE_SCRIPT, format_inr, has_script
 from .base import LANGUAGES, TONES, AIProvider, CaptionRequest, CaptionResult, ImageSize, ProviderError, Usage
 
@@ -78,6 +80,12 @@ def _translate(exc: Exception) -> ProviderError:
     return ProviderError("transient", f"OpenAI call failed: {type(exc).__name__}")
 
 
+def hashtag_count(platform: str | None) -> int:
+    from ..captions import GENERIC_HASHTAG_COUNT, HASHTAG_COUNT
+
+    return HASHTAG_COUNT.get(platform or "", GENERIC_HASHTAG_COUNT)
+
+
 class OpenAIProvider(AIProvider):
     name = "openai"
 
@@ -100,20 +108,32 @@ class OpenAIProvider(AIProvider):
     def _messages(self, request: CaptionRequest) -> list[dict]:
         language = LANGUAGES[request.language]
         facts = [f"Product: {request.product_name}"]
+        festival = lexicon.festival_key(request.occasion)
+        occasion = lexicon.FESTIVAL_NAMES[festival][request.language] if festival else request.occasion
         for label, value in (("Fabric", request.fabric), ("Colour", request.color), ("Category", request.category),
-                             ("Offer", request.offer), ("Occasion", request.occasion)):
+                             ("Offer", request.offer), ("Occasion", occasion)):
             if value:
                 facts.append(f"{label}: {value}")
         if request.price is not None:
             facts.append(f"Price: {format_inr(request.price)}")
+        if request.original_price is not None:
+            facts.append(f"Price before the offer: {format_inr(request.original_price)}")
+        if request.discount_percent is not None:
+            facts.append(f"Discount: {request.discount_percent}%")
         platform = request.platform or "social media"
+        tags = hashtag_count(request.platform)
         system = (
             "You write social media captions for small Indian textile and clothing shops. "
             f"Write exactly {request.variants} distinct caption variants in {language}"
-            + (" using its native script" if request.language != "en" else "")
-            + f". Tone: {request.tone} ({TONES[request.tone]}). Platform: {platform}. "
-            "Use only the facts given; never invent prices, discounts or materials. Write prices as ₹ with Indian "
-            "digit grouping. Put no hashtags inside the captions; suggest 5 to 12 relevant hashtags separately "
+            + (" using its native script, grammatically, as a native speaker would (Hindi: inflect nouns "
+               "before postpositions and make possessives agree in gender; Tamil: join case endings to their "
+               "word), with festival names in the language" if request.language != "en" else "")
+            + f". Tone: {request.tone} ({TONES[request.tone]}). Platform: {platform}"
+            + (" (a business network: no jokes)" if request.platform == "linkedin" else "") + ". "
+            "Use only the facts given; never invent prices, discounts, materials, craft (handwoven, handmade) "
+            "or a place to visit. Mention no amount of money other than the prices given and no percentage "
+            "other than the discount given. Write prices as ₹ with Indian digit grouping. Put no hashtags "
+            f"inside the captions; suggest {tags} relevant hashtags separately, each in one script "
             "(words only, no '#' needed). Keep each caption under 240 characters."
         )
         return [
@@ -121,11 +141,11 @@ class OpenAIProvider(AIProvider):
             {"role": "user", "content": "\n".join(facts)},
         ]
 
-    def generate_captions(self, request: CaptionRequest) -> CaptionResult:
+    def _complete(self, messages: list[dict]):
         try:
             completion = self.client.chat.completions.create(
                 model=self.chat_model,
-                messages=self._messages(request),
+                messages=messages,
                 response_format={
                     "type": "json_schema",
                     "json_schema": {"name": "captions", "strict": True, "schema": CAPTION_SCHEMA},
@@ -136,7 +156,6 @@ class OpenAIProvider(AIProvider):
             error = _translate(exc)
             log.warning("OpenAI caption request failed: %s", error.kind)
             raise error from None
-
         if not completion.choices:
             raise ProviderError("rejected", "OpenAI returned no choices.")
         choice = completion.choices[0]
@@ -147,17 +166,43 @@ class OpenAIProvider(AIProvider):
             raise ProviderError("rejected", "The request was blocked by the provider's content filter.")
         if choice.finish_reason == "length":
             raise ProviderError("rejected", "The model's answer was cut off before it was complete.")
-        captions, hashtags = self._parse(message.content, request)
-        usage = completion.usage
+        return completion, message.content
+
+    def generate_captions(self, request: CaptionRequest) -> CaptionResult:
+        """Captions whose figures match the input: a caption stating another price or discount
+        is rejected; the model is asked once more (told which figures were wrong), and captions
+        still wrong are dropped. None left: a `rejected` ProviderError."""
+        messages = self._messages(request)
+        completion, content = self._complete(messages)
+        usages = [completion.usage]
+        captions, hashtags = self._parse(content, request)
+        good = [c for c in captions if not wrong_figures(c, request)]
+        if len(good) < len(captions):
+            problems = "; ".join(
+                f"caption {i} says {', '.join(wrong_figures(c, request))}"
+                for i, c in enumerate(captions, 1) if wrong_figures(c, request)
+            )
+            log.warning("OpenAI captions misstated figures (%s); asking once more", problems)
+            retry = [*messages, {"role": "assistant", "content": content or ""},
+                     {"role": "user", "content": f"These figures are wrong: {problems}. Write all {request.variants} "
+                      "captions again using only the prices and discount given."}]
+            completion, content = self._complete(retry)
+            usages.append(completion.usage)
+            again, hashtags2 = self._parse(content, request)
+            hashtags = hashtags2 or hashtags
+            fresh = [c for c in again if not wrong_figures(c, request) and c not in good]
+            good = (good + fresh)[: request.variants]
+        if not good:
+            raise ProviderError("rejected", "The model's captions misstated the price or discount twice; none were kept.")
         return CaptionResult(
-            captions=captions,
+            captions=good,
             hashtags=hashtags,
             provider=self.name,
             model=completion.model or self.chat_model,
             usage=Usage(
-                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-                completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-                total_tokens=getattr(usage, "total_tokens", 0) or 0,
+                prompt_tokens=sum(getattr(u, "prompt_tokens", 0) or 0 for u in usages),
+                completion_tokens=sum(getattr(u, "completion_tokens", 0) or 0 for u in usages),
+                total_tokens=sum(getattr(u, "total_tokens", 0) or 0 for u in usages),
             ),
         )
 

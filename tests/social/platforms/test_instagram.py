@@ -236,6 +236,23 @@ def test_metrics_from_fields_and_insights(platforms):
     assert (metrics.likes, metrics.comments, metrics.shares, metrics.views, metrics.reach) == (31, 4, 5, 950, 610)
 
 
+def test_insights_without_their_permission_leave_the_basic_counts_and_say_why(platforms):
+    platforms.reply("GET", "/v23.0/17912345678900200", {"like_count": 31, "comments_count": 4, "id": "17912345678900200"})
+    platforms.reply(
+        "GET", "/v23.0/17912345678900200/insights",
+        ig_error(10, None, "(#10) Application does not have permission for this action"), status=403,
+    )
+
+    metrics = InstagramService().fetch_metrics(credentials=make_request().credentials, external_id="17912345678900200")
+
+    assert (metrics.likes, metrics.comments, metrics.views, metrics.reach) == (31, 4, None, None)
+    assert "instagram_business_manage_insights" in metrics.unavailable
+
+
+def test_the_default_scopes_can_read_insights(settings):
+    assert "instagram_business_manage_insights" in settings.SOCIAL_PLATFORMS["instagram"]["scopes"]
+
+
 def test_code_exchange_gets_a_long_lived_token(platforms):
     platforms.reply(
         "POST",
