@@ -61,6 +61,14 @@ def test_schemathesis_finds_nothing(api_server, tmp_path):
     ]
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=1200)
     output = run.stdout + run.stderr
+    if run.returncode != 0 and "Runtime Error" in output and "\nFailures:" not in output:
+        # A crash inside schemathesis itself (seen once: CPython's "AST constructor recursion depth
+        # mismatch" while it formatted a traceback), not a finding about the server: run again once.
+        REPORTED.append("schemathesis: internal runtime error, ran again: " + output[output.find("Runtime Error"):][:200])
+        for old_report in report_dir.glob("*.ndjson"):
+            old_report.unlink()
+        run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=1200)
+        output = run.stdout + run.stderr
     (tmp_path / "schemathesis.out").write_text(output)
 
     cases: collections.Counter[str] = collections.Counter()
