@@ -5,10 +5,28 @@ by its DatabaseScheduler when beat starts.
 """
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+
+from backend.core.broker import celery_stale_fd_guard, kombu_redis_detached_transport_guard  # noqa: E402
+
+# celery/kombu 5.7.0: a Redis shutdown can kill the worker ("Unrecoverable error ... 'hostname'",
+# or "... file descriptor is None" when a pool process died meanwhile); see backend/core/broker.py.
+kombu_redis_detached_transport_guard()
+celery_stale_fd_guard()
 
 app = Celery("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.before_task_publish.connect
+def note_beat_tick(sender=None, **kwargs) -> None:
+    """Beat notes each publishing tick it sends, so health can tell "beat stopped" from "no worker"."""
+    from backend.core import task_names
+
+    if sender == task_names.DISPATCH_DUE_POSTS:
+        from backend.scheduling.heartbeats import beat_tick_note
+
+        beat_tick_note()

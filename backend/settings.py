@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.core.middleware.RejectNullBytesMiddleware",
+    "backend.core.outages.OutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -137,6 +138,9 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        # A database host that does not answer fails a request in seconds (a JSON 503), not minutes.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -178,6 +182,14 @@ except OSError:
     pass
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Media files are written whole or not at all (a full or read-only disk leaves no partial file).
+STORAGES = {
+    "default": {"BACKEND": "backend.core.storage.AtomicFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Seconds a client is asked to wait (Retry-After) when the database, the broker or the media disk
+# does not answer (JSON 503/507, see backend/core/outages.py).
+OUTAGE_RETRY_AFTER_SECONDS = env_int("OUTAGE_RETRY_AFTER_SECONDS", 30)
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 
 # Uploads: the limits a client can hit with a clear 400.
@@ -313,10 +325,17 @@ PUBLISH_REDISPATCH_SECONDS = env_int("PUBLISH_REDISPATCH_SECONDS", 60)
 # time budget puts the rest back on the queue.
 PUBLISH_CHUNK_MAX = env_int("PUBLISH_CHUNK_MAX", 10)
 PUBLISH_CHUNK_TIME_BUDGET_SECONDS = env_float("PUBLISH_CHUNK_TIME_BUDGET_SECONDS", 30.0)
-# A post still `publishing` this long after a worker claimed it has lost its worker (killed,
-# out of memory, machine gone): the dispatch tick asks the platform and settles it. Must exceed
-# the task time limit, so a slow worker that is still alive is never overtaken.
-PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 900)
+# A worker publishing a post renews its claim (a heartbeat) every PUBLISH_HEARTBEAT_SECONDS, from
+# a thread, also while it waits on a platform call, an upload or a poll. A post whose heartbeat is
+# older than PUBLISH_HEARTBEAT_TIMEOUT_SECONDS has lost its worker (killed, out of memory, frozen,
+# machine gone): the next dispatch tick takes the claim over (fencing the old worker out), asks
+# the platform and settles it. Independent of the task time limits; the timeout must leave room
+# for a few missed heartbeats on a busy machine.
+PUBLISH_HEARTBEAT_SECONDS = env_float("PUBLISH_HEARTBEAT_SECONDS", 5.0)
+PUBLISH_HEARTBEAT_TIMEOUT_SECONDS = env_float("PUBLISH_HEARTBEAT_TIMEOUT_SECONDS", 30.0)
+# /api/health/ does not report beat or the workers as down during this many seconds after the
+# web process (or beat) started, so a freshly started stack is not 503 before beat's first tick.
+PUBLISH_STARTUP_GRACE_SECONDS = env_float("PUBLISH_STARTUP_GRACE_SECONDS", 3 * PUBLISH_INTERVAL_SECONDS)
 # A post found due longer ago than this (the scheduler or workers were down) is failed as
 # `missed` rather than published late.
 PUBLISH_MISSED_TOLERANCE_SECONDS = env_int("PUBLISH_MISSED_TOLERANCE_SECONDS", 3600)
@@ -331,10 +350,10 @@ if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS and not (
         "CELERY_TASK_TIME_LIMIT must be below CELERY_VISIBILITY_TIMEOUT: otherwise Redis hands a task "
         "that is still running to a second worker."
     )
-if not CELERY_TASK_TIME_LIMIT < PUBLISH_LEASE_SECONDS:
+if not 0 < 3 * PUBLISH_HEARTBEAT_SECONDS <= PUBLISH_HEARTBEAT_TIMEOUT_SECONDS:
     raise ImproperlyConfigured(
-        "PUBLISH_LEASE_SECONDS must exceed CELERY_TASK_TIME_LIMIT: otherwise a post whose worker is "
-        "still publishing is recovered under it."
+        "PUBLISH_HEARTBEAT_TIMEOUT_SECONDS must be at least three PUBLISH_HEARTBEAT_SECONDS: otherwise a "
+        "worker that is still publishing can be taken over after one late heartbeat."
     )
 
 # --- Social platforms ---------------------------------------------------------------------

@@ -52,3 +52,7 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     # Platforms such as Instagram fetch media from a public URL; behind a proxy, serve MEDIA_ROOT there.
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+
+# Anything that escapes every other handler answers JSON, never Django's HTML page (outages: 503/507).
+handler500 = "backend.core.outages.server_error"
+handler404 = "backend.core.outages.not_found"

@@ -1,4 +1,7 @@
-"""Is Postloom able to publish? The database answers, the broker answers, beat is draining.
+"""Is Postloom able to publish? The database and the broker answer, beat ticks, workers run the
+ticks, and no post is publishing without a heartbeat. Never a 500: a check that fails is reported.
+Within PUBLISH_STARTUP_GRACE_SECONDS of the web process starting, beat and workers that have not
+ticked yet are reported "starting" (200), not down.
 
 Lives in the scheduling app (not core) because what it watches is the publisher: core, the bottom
 layer, knows no app above it.
@@ -19,8 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import SchedulerHeartbeat
-from .publishing import HEARTBEAT_NAME
+from .heartbeats import BEAT, PUBLISHER
 from .recovery import missed_posts, stuck_posts
+
+
+# When this web process started: the start-up grace counts from here (a freshly started stack is
+# not reported down before beat's first tick has been run by a worker).
+PROCESS_STARTED_AT = timezone.now()
 
 
 @dataclass
@@ -33,20 +41,37 @@ class HealthReport:
         return not self.problems
 
 
-def health_check() -> HealthReport:
+def health_check(*, now=None) -> HealthReport:
+    """Every check answers for itself: one that fails (even the database dropping mid-check) is
+    reported as an error, never raised."""
+    now = now or timezone.now()
     report = HealthReport()
+    if not _run(report, "database", _check_database):
+        return report  # nothing else can be read
+    _run(report, "broker", _check_broker)
+    _run(report, "scheduler", lambda r: _check_scheduler(r, now=now))
+    _run(report, "backlog", lambda r: _check_backlog(r, now=now))
+    return report
+
+
+def _run(report: HealthReport, name: str, check) -> bool:
+    try:
+        check(report)
+        return report.checks.get(name) != "error"
+    except Exception as exc:  # any failure to answer is the answer
+        report.checks[name] = "error"
+        report.problems.append(f"The {name} check failed ({type(exc).__name__}).")
+        return False
+
+
+def _check_database(report: HealthReport) -> None:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         report.checks["database"] = "ok"
-    except Exception as exc:  # any failure to reach it is the answer
+    except Exception as exc:
         report.checks["database"] = "error"
         report.problems.append(f"The database does not answer ({type(exc).__name__}).")
-        return report
-    _check_broker(report)
-    _check_scheduler(report)
-    _check_backlog(report)
-    return report
 
 
 def _check_broker(report: HealthReport) -> None:
@@ -59,28 +84,49 @@ def _check_broker(report: HealthReport) -> None:
         report.problems.append(f"The Celery broker does not answer ({type(exc).__name__}).")
 
 
-def _check_scheduler(report: HealthReport) -> None:
-    heartbeat = SchedulerHeartbeat.objects.filter(name=HEARTBEAT_NAME).first()
-    allowed = timedelta(seconds=3 * settings.PUBLISH_INTERVAL_SECONDS)
-    if heartbeat is None:
-        report.checks["scheduler"] = "error"
-        report.problems.append("The scheduler (celery beat) has not drained due posts yet.")
-        return
-    age = timezone.now() - heartbeat.last_drained_at
-    if age > allowed:
-        report.checks["scheduler"] = "error"
-        report.problems.append(
-            f"The scheduler last drained due posts {int(age.total_seconds())} s ago (expected every "
-            f"{settings.PUBLISH_INTERVAL_SECONDS} s): is celery beat running?"
-        )
+def _check_scheduler(report: HealthReport, *, now) -> None:
+    """Beat ticking (it notes every publishing tick it sends) and workers alive (one of them notes
+    every tick it runs) are told apart; neither is reported down within the start-up grace."""
+    interval = settings.PUBLISH_INTERVAL_SECONDS
+    allowed = timedelta(seconds=3 * interval)
+    starting = now - PROCESS_STARTED_AT < timedelta(seconds=settings.PUBLISH_STARTUP_GRACE_SECONDS)
+    seen = dict(SchedulerHeartbeat.objects.filter(name__in=(BEAT, PUBLISHER)).values_list("name", "last_drained_at"))
+    beat, worker = seen.get(BEAT), seen.get(PUBLISHER)
+
+    def fresh(moment) -> bool:
+        return moment is not None and now - moment <= allowed
+
+    def ago(moment) -> str:
+        return "never" if moment is None else f"{int((now - moment).total_seconds())} s ago"
+
+    if fresh(beat) or fresh(worker):
+        report.checks["beat"] = "ok"
+    elif starting:
+        report.checks["beat"] = "starting"
     else:
-        report.checks["scheduler"] = "ok"
+        report.checks["beat"] = "error"
+        report.problems.append(
+            f"Celery beat last sent a publishing tick {ago(beat)} (expected every {interval} s): is celery beat running?"
+        )
+    if fresh(worker):
+        report.checks["workers"] = "ok"
+    elif starting:
+        report.checks["workers"] = "starting"
+    elif not fresh(beat):
+        report.checks["workers"] = "unknown"  # nothing was sent for them to run
+    else:
+        report.checks["workers"] = "error"
+        report.problems.append(
+            f"Beat is ticking but no worker has run a publishing tick since {ago(worker)}: are the Celery workers "
+            "running (and consuming the default queue)?"
+        )
+    report.checks["scheduler"] = "error" if "error" in (report.checks["beat"], report.checks["workers"]) else "ok"
 
 
-def _check_backlog(report: HealthReport) -> None:
-    """Posts overdue beyond the tolerance, or stuck in `publishing` beyond the lease."""
-    overdue = missed_posts().count()
-    stuck = stuck_posts().count()
+def _check_backlog(report: HealthReport, *, now) -> None:
+    """Posts overdue beyond the tolerance, or publishing without a heartbeat past the timeout."""
+    overdue = missed_posts(now=now).count()
+    stuck = stuck_posts(now=now).count()
     if overdue:
         report.problems.append(
             f"{overdue} scheduled post(s) are overdue by more than {settings.PUBLISH_MISSED_TOLERANCE_SECONDS} s: "
@@ -88,7 +134,8 @@ def _check_backlog(report: HealthReport) -> None:
         )
     if stuck:
         report.problems.append(
-            f"{stuck} post(s) have been publishing for more than {settings.PUBLISH_LEASE_SECONDS} s without a result."
+            f"{stuck} post(s) are publishing without a heartbeat for more than {settings.PUBLISH_HEARTBEAT_TIMEOUT_SECONDS:.0f} s "
+            "(their worker stopped); the next dispatch tick settles them."
         )
     report.checks["backlog"] = "error" if overdue or stuck else "ok"
 
@@ -110,7 +157,10 @@ class HealthView(APIView):
 
     @extend_schema(responses={200: HealthOutput, 503: HealthOutput}, tags=["operations"])
     def get(self, request):
-        report = health_check()
+        try:
+            report = health_check()
+        except Exception as exc:  # never a 500: whatever failed is the answer
+            report = HealthReport(checks={"health": "error"}, problems=[f"The health check failed ({type(exc).__name__})."])
         body = {
             "status": "ok" if report.ok else "unavailable",
             "detail": " ".join(report.problems) or "Postloom is publishing.",

@@ -51,6 +51,12 @@ class ScheduledPost(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The fenced claim: a worker's claim carries a token, which it renews (heartbeat_at) every
+    # PUBLISH_HEARTBEAT_SECONDS while it works and checks right before the final platform call;
+    # recovery takes over a claim whose heartbeat is older than PUBLISH_HEARTBEAT_TIMEOUT_SECONDS
+    # by replacing the token, which fences the old worker out (see publishing.py).
+    claim_token = models.UUIDField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     publish_state = models.JSONField(default=dict, blank=True)
 
     class Meta:

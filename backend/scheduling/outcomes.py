@@ -5,11 +5,13 @@ An outcome is either a publication the platform has (`result`) or a `PublishErro
 error means for the post is decided once, by its kind:
 - TRANSIENT: retried with exponential backoff, up to the post's max_retries;
 - RATE_LIMITED: waits for `retry_after` without using a retry (at most MAX_RATE_LIMIT_WAITS);
-- a worker that died before sending (code LEASE_EXPIRED, TRANSIENT): published again now, at
-  most MAX_LEASE_RECOVERIES times;
+- a worker that died before sending (code LEASE_EXPIRED, TRANSIENT): published again now (still
+  due from its original due time), at most MAX_LEASE_RECOVERIES times;
 - UNCONFIRMED: failed, asking a person to check the platform (never retried blindly);
 - AUTH: failed, and the account needs reconnecting (if it still holds the refused tokens);
 - PERMANENT: failed.
+Missed posts (due longer ago than the tolerance) are failed in bulk, one statement per tick
+(`posts_settle_missed`).
 """
 from __future__ import annotations
 
@@ -18,14 +20,17 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from backend.social.accounts import account_mark_needs_reconnect
 from backend.social.platforms.base import ErrorKind, PublishError, PublishResult
 
+from .claims import Claim
 from .deliveries import deliveries_link
 from .models import PublishAttempt, ScheduledPost
-from .transitions import Status, transition
+from .transitions import Status, transition, transition_all, transition_where
 
 logger = logging.getLogger(__name__)
 
@@ -34,15 +39,24 @@ MAX_RATE_LIMIT_WAITS = 20
 # A post whose worker keeps dying (e.g. it runs out of memory on this post) stops being retried.
 MAX_LEASE_RECOVERIES = 3
 LEASE_EXPIRED = "lease_expired"
-
-ANY_CLAIM = object()
-
+MISSED = "missed"
+# Our own database dropped before the platform was called: nothing was sent, and the post is handed
+# out again at once without using a retry (still due from when it was due, so an outage that lasts
+# makes it missed, not late).
+NOT_SENT = "database_unavailable"
 
 def retry_delay(*, post: ScheduledPost, error: PublishError) -> float:
     if error.retry_after is not None:
         return max(error.retry_after, 1.0)
     delay = settings.PUBLISH_RETRY_BACKOFF_SECONDS * (2 ** max(post.retry_count - 1, 0))
     return min(delay, settings.PUBLISH_RETRY_BACKOFF_MAX_SECONDS)
+
+
+# The post's columns an outcome may change (each outcome is one targeted UPDATE of these).
+OUTCOME_FIELDS = (
+    "error_code", "error_message", "retry_count", "metadata", "next_attempt_at", "dispatched_at", "claimed_at",
+    "external_post_id", "permalink", "posted_at",
+)
 
 
 @transaction.atomic
@@ -52,48 +66,131 @@ def post_outcome_record(
     attempt: PublishAttempt | None,
     result: PublishResult | None = None,
     error: PublishError | None = None,
+    claim: Claim | None = None,
+    post: ScheduledPost | None = None,
     token_version: int | None = None,
-    claimed_at=ANY_CLAIM,
     attempt_code: str | None = None,
     attempt_message: str | None = None,
     now: datetime | None = None,
 ) -> str:
     """Record the outcome of an attempt at publishing a post that is `publishing`. Returns the post's status.
 
-    `attempt` None: the worker died before recording one; one is written now. `claimed_at`: record
-    only if the post is still under that claim (returns "skipped" otherwise). `token_version`: the
-    account tokens the platform refused (AUTH). `attempt_code` / `attempt_message` annotate the
-    attempt (default: the error's).
+    `claim`: record only while the post is still under that claim (the worker's, or recovery's
+    take-over); otherwise only the attempt's facts are kept and "skipped" is returned. With a
+    claim, `post` may be the worker's loaded copy (nobody else may change a claimed post): the
+    outcome then costs two targeted UPDATEs, the post's (conditional on the claim) and the
+    attempt's. `attempt` None: the worker died before recording one; one is written now.
+    `token_version`: the account tokens the platform refused (AUTH). `attempt_code` /
+    `attempt_message` annotate the attempt (default: the error's).
     """
     now = now or timezone.now()
-    post = ScheduledPost.objects.select_for_update().get(pk=post_id)
-    if claimed_at is not ANY_CLAIM and (post.status != Status.PUBLISHING or post.claimed_at != claimed_at):
-        return "skipped"  # settled meanwhile (a late worker, or another beat)
-    if attempt is None:
-        attempt = PublishAttempt(post=post, started_at=post.claimed_at or now)
-    attempt.finished_at = now
-    attempt.outcome = PublishAttempt.Outcome.SUCCESS if result is not None else error.kind.value
-    attempt.error_code = (attempt_code if attempt_code is not None else (error.code if error else ""))[:64]
-    attempt.error_message = attempt_message if attempt_message is not None else (error.message if error else "")
-    attempt.save()
-    if post.status != Status.PUBLISHING:  # recovered elsewhere meanwhile: keep the facts, say so
-        if result is None:
-            logger.warning("Post %s failed an attempt but is now %s", post_id, post.status)
-            return post.status
-        logger.warning("Post %s was published but is now %s", post_id, post.status)
+    if post is None or claim is None:
+        post = ScheduledPost.objects.select_for_update().get(pk=post_id)
+    outcome = PublishAttempt.Outcome.SUCCESS if result is not None else error.kind.value
+    code = (attempt_code if attempt_code is not None else (error.code if error else ""))[:64]
+    message = attempt_message if attempt_message is not None else (error.message if error else "")
+    started_at = post.claimed_at or now
+    if post.status != Status.PUBLISHING or (claim is not None and post.claim_token != claim.token):
+        _attempt_finish(post_id=post_id, attempt=attempt, started_at=started_at, now=now, outcome=outcome, code=code, message=message)
+        return _settled_elsewhere(post=post, claim=claim, result=result)
+    before = {name: getattr(post, name) for name in OUTCOME_FIELDS}
     if result is not None:
-        if post.status == Status.PUBLISHING:
-            transition(post, to=Status.POSTED)
+        transition(post, to=Status.POSTED)
         post.external_post_id = result.external_id
         post.permalink = result.permalink[:500]
         post.posted_at = now
         post.error_code = ""
         post.error_message = ""
-        deliveries_link(post=post, result=result)  # a broadcast's accepted messages, for the status webhooks
     else:
         _apply_error(post, error=error, now=now, token_version=token_version)
-    post.save()
+    changed = {name: getattr(post, name) for name in OUTCOME_FIELDS if getattr(post, name) != before[name]}
+    where = {"claim_token": claim.token} if claim is not None else {}
+    if not transition_where(
+        post_id=post_id, current=Status.PUBLISHING, to=post.status, where=where, claim_token=None, heartbeat_at=None, **changed
+    ):  # the claim was taken over between the worker's fence and now: keep the facts only
+        _attempt_finish(post_id=post_id, attempt=attempt, started_at=started_at, now=now, outcome=outcome, code=code, message=message)
+        return _settled_elsewhere(post=ScheduledPost.objects.get(pk=post_id), claim=claim, result=result)
+    _attempt_finish(post_id=post_id, attempt=attempt, started_at=started_at, now=now, outcome=outcome, code=code, message=message)
+    if result is not None:
+        deliveries_link(post=post, result=result)  # a broadcast's accepted messages, for the status webhooks
+    if result is None and error.kind == ErrorKind.AUTH and post.status == Status.FAILED:
+        account_mark_needs_reconnect(account_id=post.social_account_id, token_version=token_version, reason=error.message)
     return post.status
+
+
+def _attempt_finish(*, post_id: int, attempt: PublishAttempt | None, started_at, now, outcome: str, code: str, message: str) -> None:
+    fields = {"finished_at": now, "outcome": outcome, "error_code": code[:64], "error_message": message}
+    if attempt is None:
+        PublishAttempt.objects.create(post_id=post_id, started_at=started_at, **fields)
+        return
+    PublishAttempt.objects.filter(pk=attempt.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(attempt, name, value)
+
+
+def _settled_elsewhere(*, post: ScheduledPost, claim: Claim | None, result: PublishResult | None) -> str:
+    """The post was settled by someone else (recovery, another beat) while this attempt ran."""
+    if result is None:
+        logger.warning("Post %s failed an attempt but is now %s", post.pk, post.status)
+        return "skipped" if claim is not None else post.status
+    # The platform has it: whatever the post says now, keep the facts (a person may need them).
+    logger.error("Post %s was published (%s) but is now %s: check for a duplicate", post.pk, result.external_id, post.status)
+    ScheduledPost.objects.filter(pk=post.pk, external_post_id="").update(
+        external_post_id=result.external_id, permalink=result.permalink[:500]
+    )
+    return "skipped" if claim is not None else post.status
+
+
+FENCED_OUT = (
+    "This worker stopped renewing its claim for longer than the heartbeat timeout and recovery took the "
+    "post over; it met the fence and did not call the platform."
+)
+
+
+def attempt_record_claim_lost(*, attempt: PublishAttempt, now: datetime | None = None) -> None:
+    """A worker fenced out by recovery (it stopped renewing past the heartbeat timeout) did not call
+    the platform. If recovery already finished this attempt, its record stays and this is added."""
+    finished = PublishAttempt.objects.filter(pk=attempt.pk, outcome=PublishAttempt.Outcome.IN_PROGRESS).update(
+        finished_at=now or timezone.now(), outcome=PublishAttempt.Outcome.TRANSIENT, error_code="claim_lost", error_message=FENCED_OUT,
+    )
+    if not finished:
+        PublishAttempt.objects.filter(pk=attempt.pk).update(error_message=Concat(F("error_message"), Value(" " + FENCED_OUT)))
+
+
+def posts_settle_missed(*, now: datetime | None = None, post_ids: list[int] | None = None) -> int:
+    """Fail, in one statement, every scheduled post due longer ago than PUBLISH_MISSED_TOLERANCE_SECONDS
+    (error_code `missed`); `post_ids` limits it to those posts. Returns how many were failed.
+
+    Lateness counts from `next_attempt_at`, when the post was last due: its scheduled time, or the
+    end of a wait the platform asked for (a retry backoff, a rate-limit window), which is never
+    counted as missed. A post recovered from a dead worker keeps its due time.
+    """
+    now = now or timezone.now()
+    tolerance = settings.PUBLISH_MISSED_TOLERANCE_SECONDS
+    posts = ScheduledPost.objects.filter(next_attempt_at__lt=now - timedelta(seconds=tolerance))
+    if post_ids is not None:
+        posts = posts.filter(pk__in=post_ids)
+    count = transition_all(
+        posts, current=Status.SCHEDULED, to=Status.FAILED,
+        error_code=MISSED,
+        error_message=(
+            f"Missed: this post could not be published within {duration_text(tolerance)} of its due time (the "
+            "scheduler or the workers were down), so it was not published late. Retry it to publish it now."
+        ),
+        dispatched_at=None, claim_token=None, heartbeat_at=None,
+    )
+    if count:
+        logger.warning("Failed %d missed post(s) (due over %d s ago)", count, tolerance)
+    return count
+
+
+def duration_text(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min" if seconds % 3600 else f"{seconds // 3600} h"
+    if seconds >= 60:
+        return f"{seconds // 60} min {seconds % 60} s" if seconds % 60 else f"{seconds // 60} min"
+    return f"{seconds} s"
 
 
 def _apply_error(post: ScheduledPost, *, error: PublishError, now: datetime, token_version: int | None) -> None:
@@ -109,7 +206,12 @@ def _apply_error(post: ScheduledPost, *, error: PublishError, now: datetime, tok
             transition(post, to=Status.FAILED)
         else:
             post.error_message = "The worker publishing this post stopped before sending it; publishing it again now."
-            _reschedule(post, at=now)
+            # Still due from when it was due: lateness counts from then, so it can still be missed.
+            _reschedule(post, at=post.next_attempt_at or now)
+        return
+    if error.kind == ErrorKind.TRANSIENT and error.code == NOT_SENT:
+        post.error_message = f"{error.message} Publishing it again now."
+        _reschedule(post, at=post.next_attempt_at or now)
         return
     waits = post.metadata.get("rate_limit_waits", 0)
     retryable = error.kind == ErrorKind.TRANSIENT and post.retry_count < post.max_retries
@@ -124,8 +226,6 @@ def _apply_error(post: ScheduledPost, *, error: PublishError, now: datetime, tok
         return
     post.error_message = _final_message(post, error)
     transition(post, to=Status.FAILED)
-    if error.kind == ErrorKind.AUTH:
-        account_mark_needs_reconnect(account_id=post.social_account_id, token_version=token_version, reason=error.message)
 
 
 def _reschedule(post: ScheduledPost, *, at: datetime) -> None:

@@ -1,8 +1,11 @@
 """Publishing due posts: hand them to workers, claim one, call its platform, record the outcome.
 
-Exactly once rests on three things:
+Exactly once rests on four things:
 - a worker publishes a post only after winning the compare-and-swap `scheduled → publishing`
   (duplicate task messages and racing workers lose it and do nothing);
+- the claim is fenced: it carries a token the worker renews while it works and re-checks right
+  before the final platform call, so a worker whose claim recovery took over (it was frozen or
+  cut off past the heartbeat timeout) never calls the platform (claims.py);
 - an attempt row is committed *before* the platform is called, so a crash mid-call is visible;
 - a post whose outcome is unknown (the platform may have received it) is never retried
   automatically: it fails with a message asking a person to check.
@@ -14,27 +17,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from backend.core import task_names
 from backend.core.queue import task_enqueue
 from backend.social.accounts import account_publish_guard
-from backend.social.platforms.base import ErrorKind, PublishError, PublishRequest, PublishResult
+from backend.social.platforms.base import ErrorKind, PublishError, PublishRequest, PublishResult, final_call_guarded_by
 from backend.social.platforms.registry import get_service
 from backend.social.tokens import with_fresh_credentials
 
 from .limits import publish_limit_check
 from .models import PublishAttempt, SchedulerHeartbeat, ScheduledPost
-from .outcomes import post_outcome_record
+from .heartbeats import PUBLISHER
+from .claims import ClaimHeartbeat, ClaimLost, claim_fence, claim_take
+from .outcomes import NOT_SENT, attempt_record_claim_lost, post_outcome_record, posts_settle_missed
 from .recovery import posts_fail_missed, posts_recover_stuck
 from .requests import publish_request_for
 from .transitions import Status, transition_where
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_NAME = "publisher"
+HEARTBEAT_NAME = PUBLISHER  # the tick a worker ran (health tells it from beat's, heartbeats.py)
 
 
 def due_posts(*, now: datetime | None = None):
@@ -45,7 +50,8 @@ def due_posts(*, now: datetime | None = None):
 def posts_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
     """Hand due posts to the workers (beat runs this every PUBLISH_INTERVAL_SECONDS).
 
-    First settles posts stuck past their lease and fails posts missed beyond the tolerance.
+    First settles posts whose worker stopped renewing its claim and fails posts missed beyond the
+    tolerance (one statement).
 
     A post handed out but not claimed within PUBLISH_REDISPATCH_SECONDS is handed out again, so a
     lost broker message never loses a post; the claim makes a duplicate message harmless.
@@ -117,32 +123,52 @@ def posts_publish_due_now(*, organization_ids: list[int], limit: int = 100) -> D
 
 
 def post_publish(*, post_id: int) -> str:
-    """Claim one due post and publish it. Returns the post's new status, or "skipped"."""
+    """Claim one due post and publish it under a fenced, heartbeated claim (claims.py).
+
+    Returns the post's new status, or "skipped" (not ours to publish). A post past the missed
+    tolerance is refused by the claim and failed as `missed` here. The statements of a publish:
+    the claim (one UPDATE), the post's row, the attempt (one INSERT), the fence before the final
+    platform call (one UPDATE), the outcome (one UPDATE of the post, one of the attempt); a
+    heartbeat UPDATE every PUBLISH_HEARTBEAT_SECONDS while it takes longer.
+    """
     now = timezone.now()
-    if not transition_where(
-        post_id=post_id,
-        current=Status.SCHEDULED,
-        to=Status.PUBLISHING,
-        where={"next_attempt_at__lte": now},
-        claimed_at=now,
-    ):
+    claim = claim_take(post_id=post_id, now=now)
+    if claim is None:
+        if posts_settle_missed(now=now, post_ids=[post_id]):
+            return Status.FAILED  # refused: too late to publish (after an outage)
         return "skipped"  # another worker has it, or it was cancelled, edited or already done
     post = ScheduledPost.objects.select_related("social_account", "asset").get(pk=post_id)
     attempt = PublishAttempt.objects.create(post=post, started_at=now)
     request = None
     try:
-        account_publish_guard(account=post.social_account)
-        publish_limit_check(post=post)  # over an account limit: waits (rate_limited) for the window
-        request = publish_request_for(post)
-        result = _call_platform(post, request)
+        with ClaimHeartbeat(claim), final_call_guarded_by(lambda: claim_fence(claim)):
+            account_publish_guard(account=post.social_account)
+            publish_limit_check(post=post)  # over an account limit: waits (rate_limited) for the window
+            request = publish_request_for(post)
+            result = _call_platform(post, request)
+    except ClaimLost:
+        logger.warning("Post %s: this worker lost its claim (recovery took over); the platform was not called", post_id)
+        attempt_record_claim_lost(attempt=attempt)
+        return "skipped"
     except PublishError as error:
         version = request.credentials.token_version if request is not None else None  # the tokens refused (AUTH)
-        return post_outcome_record(post_id=post_id, attempt=attempt, error=error, token_version=version)
-    except Exception as exc:  # a bug or an unexpected reply: the platform may have the post
-        logger.exception("Unexpected error publishing post %s", post_id)
-        error = PublishError(ErrorKind.UNCONFIRMED, f"Unexpected error while publishing ({type(exc).__name__}).", code="internal_error")
-        return post_outcome_record(post_id=post_id, attempt=attempt, error=error)
-    return post_outcome_record(post_id=post_id, attempt=attempt, result=result)
+        return post_outcome_record(post_id=post_id, post=post, claim=claim, attempt=attempt, error=error, token_version=version)
+    except Exception as exc:
+        if claim.final_call_started:  # a bug or an unexpected reply after the call: the platform may have the post
+            logger.exception("Unexpected error publishing post %s", post_id)
+            error = PublishError(ErrorKind.UNCONFIRMED, f"Unexpected error while publishing ({type(exc).__name__}).", code="internal_error")
+        elif isinstance(exc, (OperationalError, InterfaceError)):  # our database dropped before the call: nothing was sent
+            logger.warning("Post %s: the database dropped before the platform was called (%s)", post_id, type(exc).__name__)
+            error = PublishError(
+                ErrorKind.TRANSIENT, f"The database did not answer ({type(exc).__name__}); nothing was sent.", code=NOT_SENT
+            )
+        else:  # a bug before the platform was called: nothing was sent, retry (counted)
+            logger.exception("Post %s: %s before the platform was called", post_id, type(exc).__name__)
+            error = PublishError(
+                ErrorKind.TRANSIENT, f"Could not prepare the post ({type(exc).__name__}); nothing was sent.", code="internal_error"
+            )
+        return post_outcome_record(post_id=post_id, post=post, claim=claim, attempt=attempt, error=error)
+    return post_outcome_record(post_id=post_id, post=post, claim=claim, attempt=attempt, result=result)
 
 
 def _call_platform(post: ScheduledPost, request: PublishRequest) -> PublishResult:

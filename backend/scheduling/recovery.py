@@ -1,20 +1,22 @@
 """Recovery, run by every dispatch tick: posts stuck in `publishing`, and posts missed in an outage.
 
-Stuck posts. A worker that dies mid-publish (SIGKILL, OOM, lost machine) leaves its post in
-`publishing`. Once the claim is older than PUBLISH_LEASE_SECONDS (well above the task time limit,
-so the worker is certainly gone) the platform's adapter is asked whether the post reached it
+Stuck posts. A worker renews its claim every PUBLISH_HEARTBEAT_SECONDS while it publishes (see
+claims.py). A post whose heartbeat is older than PUBLISH_HEARTBEAT_TIMEOUT_SECONDS (default 30 s,
+independent of the task time limits) has lost its worker: killed, out of memory, frozen, machine
+gone. Recovery first takes the claim over (a new token: a frozen worker that resumes is fenced out
+and never calls the platform), then asks the platform's adapter whether the post reached it
 (`SocialMediaService.find_publication`, from the checkpoint the attempt saved):
 - found → `posted` with the platform's id (nothing is sent again);
-- certainly not received, or the worker died before recording an attempt → back to `scheduled`
-  to publish now (at most MAX_LEASE_RECOVERIES times, then failed);
+- certainly not received, or the worker died before recording an attempt → back to `scheduled`,
+  still due from its original due time (so it is published now, or missed if an outage made it
+  too late), at most MAX_LEASE_RECOVERIES times, then failed;
 - cannot tell → `failed`, asking a person to verify on the platform (never retried blindly).
 Each recovery finishes the interrupted attempt (or records one) with the outcome.
 
 Missed posts. After an outage (beat or workers down) a post due more than
-PUBLISH_MISSED_TOLERANCE_SECONDS ago is failed with error_code `missed` instead of being
-published hours late. Lateness counts from `next_attempt_at`, the moment the post was last due: a
-post waiting out a retry backoff or a rate-limit window is due at the end of that wait, not at its
-scheduled time, so a wait the platform asked for is never counted as missed.
+PUBLISH_MISSED_TOLERANCE_SECONDS ago is failed with error_code `missed` instead of being published
+late: in bulk, one statement per tick (`outcomes.posts_settle_missed`), and by the claim itself,
+which refuses a post past the tolerance (so a worker holding a stale message cannot publish it).
 """
 from __future__ import annotations
 
@@ -28,10 +30,11 @@ from django.utils import timezone
 from backend.social.platforms.base import ErrorKind, PublicationUnknown, PublishError, PublishResult
 from backend.social.platforms.registry import get_service
 
+from .claims import Claim, claim_take_over
 from .models import PublishAttempt, ScheduledPost
-from .outcomes import LEASE_EXPIRED, post_outcome_record
+from .outcomes import LEASE_EXPIRED, post_outcome_record, posts_settle_missed
 from .requests import publish_request_for
-from .transitions import Status, transition_where
+from .transitions import Status
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +44,12 @@ Outcome = PublishAttempt.Outcome
 
 
 def stuck_posts(*, now: datetime | None = None):
-    """Posts in `publishing` whose claim is older than the lease: their worker is gone."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+    """Posts in `publishing` whose heartbeat is older than the timeout: their worker is gone."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.PUBLISH_HEARTBEAT_TIMEOUT_SECONDS)
     return ScheduledPost.objects.filter(status=Status.PUBLISHING).filter(
-        Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True, updated_at__lt=cutoff)
+        Q(heartbeat_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, claimed_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, claimed_at__isnull=True, updated_at__lt=cutoff)
     )
 
 
@@ -54,10 +59,15 @@ def missed_posts(*, now: datetime | None = None):
     return ScheduledPost.objects.filter(status=Status.SCHEDULED, next_attempt_at__lt=cutoff)
 
 
+def posts_fail_missed(*, now: datetime | None = None) -> int:
+    """Fail every post missed beyond the tolerance, in one statement. Returns how many."""
+    return posts_settle_missed(now=now)
+
+
 def posts_recover_stuck(*, now: datetime | None = None, limit: int = RECOVERY_BATCH_SIZE) -> dict[int, str]:
-    """Recover the posts whose worker died mid-publish. Returns post id → what was done."""
+    """Recover the posts whose worker stopped renewing its claim. Returns post id → what was done."""
     now = now or timezone.now()
-    ids = list(stuck_posts(now=now).order_by("claimed_at", "id").values_list("pk", flat=True)[:limit])
+    ids = list(stuck_posts(now=now).order_by("heartbeat_at", "claimed_at", "id").values_list("pk", flat=True)[:limit])
     done = {}
     for post_id in ids:
         try:
@@ -68,12 +78,15 @@ def posts_recover_stuck(*, now: datetime | None = None, limit: int = RECOVERY_BA
 
 
 def post_recover(*, post_id: int, now: datetime | None = None) -> str:
-    """Settle one post stuck in `publishing` past its lease. Returns its new status, or "skipped"."""
+    """Settle one post whose worker stopped renewing its claim. Returns its new status, or "skipped"."""
     now = now or timezone.now()
     post = stuck_posts(now=now).select_related("social_account").filter(pk=post_id).first()
     if post is None:
-        return "skipped"  # settled, or claimed again, meanwhile
-    claimed_at = post.claimed_at
+        return "skipped"  # settled, or renewed, meanwhile
+    silent = (now - (post.heartbeat_at or post.claimed_at or post.updated_at)).total_seconds()
+    claim = claim_take_over(post=post, now=now)  # from here on the old worker cannot publish
+    if claim is None:
+        return "skipped"  # its worker renewed the claim just now, or another beat took it over
     attempt = _interrupted_attempt(post)
     found: PublishResult | None = None
     unknown = ""
@@ -87,12 +100,13 @@ def post_recover(*, post_id: int, now: datetime | None = None) -> str:
             unknown = str(exc)
         except PublishError as error:
             if error.kind in (ErrorKind.TRANSIENT, ErrorKind.RATE_LIMITED):
-                logger.warning("Post %s: cannot look it up on %s yet (%s); next tick", post_id, post.platform, error.code)
+                # Ask again once this take-over's own heartbeat times out.
+                logger.warning("Post %s: cannot look it up on %s yet (%s); later", post_id, post.platform, error.code)
                 return "skipped"
             unknown = error.message
-    status = _settle(post=post, claimed_at=claimed_at, attempt=attempt, found=found, unknown=unknown, now=now)
+    status = _settle(post=post, claim=claim, attempt=attempt, found=found, unknown=unknown, silent=silent, now=now)
     if status != "skipped":
-        logger.warning("Recovered stuck post %s: %s", post_id, status)
+        logger.warning("Recovered stuck post %s (no heartbeat for %.0f s): %s", post_id, silent, status)
     return status
 
 
@@ -107,14 +121,15 @@ def _interrupted_attempt(post: ScheduledPost) -> PublishAttempt | None:
 def _settle(
     *,
     post: ScheduledPost,
-    claimed_at: datetime | None,
+    claim: Claim,
     attempt: PublishAttempt | None,
     found: PublishResult | None,
     unknown: str,
+    silent: float,
     now: datetime,
 ) -> str:
-    """Record what recovery found, through the one outcome writer (only if the claim is unchanged)."""
-    record = dict(post_id=post.pk, attempt=attempt, claimed_at=claimed_at, now=now)
+    """Record what recovery found, through the one outcome writer (only under recovery's claim)."""
+    record = dict(post_id=post.pk, attempt=attempt, claim=claim, now=now)
     if found is not None:
         return post_outcome_record(
             **record, result=found, attempt_code="recovered",
@@ -123,7 +138,7 @@ def _settle(
     if unknown:
         error = PublishError(
             ErrorKind.UNCONFIRMED,
-            f"The worker publishing this post stopped answering (no result after {settings.PUBLISH_LEASE_SECONDS} s), "
+            f"The worker publishing this post stopped answering (no heartbeat for {silent:.0f} s), "
             f"and {post.platform} cannot tell whether it received the post ({unknown}).",
             code=LEASE_EXPIRED,
         )
@@ -132,40 +147,3 @@ def _settle(
         ErrorKind.TRANSIENT, f"The worker stopped before sending the post to {post.platform}; nothing was published.", code=LEASE_EXPIRED
     )
     return post_outcome_record(**record, error=error)
-
-
-def posts_fail_missed(*, now: datetime | None = None, limit: int = RECOVERY_BATCH_SIZE) -> list[int]:
-    """Fail the posts due for longer than PUBLISH_MISSED_TOLERANCE_SECONDS (error_code `missed`)."""
-    now = now or timezone.now()
-    tolerance = settings.PUBLISH_MISSED_TOLERANCE_SECONDS
-    cutoff = now - timedelta(seconds=tolerance)
-    failed = []
-    for post_id, due_at in missed_posts(now=now).order_by("next_attempt_at", "id").values_list("pk", "next_attempt_at")[:limit]:
-        # The same claim a worker makes: a worker or another beat racing for the post wins or loses it whole.
-        if not transition_where(
-            post_id=post_id, current=Status.SCHEDULED, to=Status.PUBLISHING, where={"next_attempt_at__lt": cutoff}, claimed_at=now
-        ):
-            continue
-        attempt = PublishAttempt.objects.create(post_id=post_id, started_at=now)
-        late = _duration(now - due_at)
-        error = PublishError(
-            ErrorKind.PERMANENT,
-            f"Missed: this post was due at {due_at:%Y-%m-%d %H:%M} UTC but could not be published until "
-            f"{late} later (the scheduler or the workers were down), beyond the {_duration(timedelta(seconds=tolerance))} "
-            "allowed. It was not published; retry it to publish it now.",
-            code="missed",
-        )
-        post_outcome_record(post_id=post_id, attempt=attempt, error=error)
-        failed.append(post_id)
-    if failed:
-        logger.warning("Failed %d missed posts (due over %d s ago)", len(failed), tolerance)
-    return failed
-
-
-def _duration(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    if seconds >= 60:
-        return f"{seconds // 60} min"
-    return f"{seconds} s"

@@ -7,6 +7,7 @@
     cancelled from draft, pending, scheduled and failed.
 
 `scheduled → pending` happens when an editor changes an approved post: it needs approval again.
+`scheduled → failed` is a missed post: found too late to publish (an outage outlasted the tolerance).
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ Status = ScheduledPost.Status
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.DRAFT: frozenset({Status.PENDING, Status.SCHEDULED, Status.CANCELLED}),
     Status.PENDING: frozenset({Status.SCHEDULED, Status.CANCELLED}),
-    Status.SCHEDULED: frozenset({Status.PUBLISHING, Status.PENDING, Status.CANCELLED}),
+    # scheduled → failed: missed, found too late to publish (an outage outlasted the tolerance).
+    Status.SCHEDULED: frozenset({Status.PUBLISHING, Status.PENDING, Status.CANCELLED, Status.FAILED}),
     Status.PUBLISHING: frozenset({Status.POSTED, Status.FAILED, Status.SCHEDULED}),
     Status.FAILED: frozenset({Status.SCHEDULED, Status.CANCELLED}),
     Status.POSTED: frozenset(),
@@ -65,3 +67,10 @@ def transition_where(*, post_id: int, current: str, to: str, where: dict | None 
         status=to, updated_at=timezone.now(), **fields
     )
     return updated == 1
+
+
+def transition_all(queryset, *, current: str, to: str, **fields) -> int:
+    """`transition_where` for every post of `queryset` still `current`, in one statement. Returns how many moved."""
+    if not can_transition(current, to):
+        raise InvalidTransition(current=current, to=to)
+    return queryset.filter(status=current).update(status=to, updated_at=timezone.now(), **fields)

@@ -6,27 +6,75 @@ from backend.scheduling.publishing import posts_dispatch_due
 pytestmark = pytest.mark.django_db
 
 
-def test_health_is_503_until_beat_drains_then_200(anon):
-    before = anon.get("/api/health/")
-    assert before.status_code == 503
-    assert before.data["checks"]["database"] == "ok"
-    assert "scheduler" in before.data["detail"]
-
-    posts_dispatch_due()
-    after = anon.get("/api/health/")
-    assert after.status_code == 200, after.data
-    assert after.data["checks"] == {"database": "ok", "broker": "ok", "scheduler": "ok", "backlog": "ok"}
-
-
-def test_health_is_503_when_beat_stopped(anon, settings):
+def started(monkeypatch, seconds_ago: float) -> None:
+    """This web process started `seconds_ago` seconds ago (what the start-up grace counts from)."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    posts_dispatch_due(now=timezone.now() - timedelta(seconds=3 * settings.PUBLISH_INTERVAL_SECONDS + 5))
+    from backend.scheduling import health
+
+    monkeypatch.setattr(health, "PROCESS_STARTED_AT", timezone.now() - timedelta(seconds=seconds_ago))
+
+
+def note(name: str, seconds_ago: float = 0) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.scheduling.models import SchedulerHeartbeat
+
+    SchedulerHeartbeat.objects.update_or_create(name=name, defaults={"last_drained_at": timezone.now() - timedelta(seconds=seconds_ago)})
+
+
+def test_a_freshly_started_stack_is_healthy_within_the_start_up_grace(anon, monkeypatch, settings):
+    started(monkeypatch, 1)
+    response = anon.get("/api/health/")
+    assert response.status_code == 200, response.data
+    assert (response.data["checks"]["beat"], response.data["checks"]["workers"]) == ("starting", "starting")
+
+
+def test_health_is_503_when_beat_never_ticked_after_the_grace_then_200_once_a_worker_runs_a_tick(anon, monkeypatch, settings):
+    started(monkeypatch, settings.PUBLISH_STARTUP_GRACE_SECONDS + 1)
+    before = anon.get("/api/health/")
+    assert before.status_code == 503
+    assert before.data["checks"]["database"] == "ok"
+    assert "is celery beat running" in before.data["detail"]
+
+    posts_dispatch_due()  # what a worker does when beat's tick reaches it
+    after = anon.get("/api/health/")
+    assert after.status_code == 200, after.data
+    assert after.data["checks"] == {"database": "ok", "broker": "ok", "beat": "ok", "workers": "ok", "scheduler": "ok", "backlog": "ok"}
+
+
+def test_health_tells_no_worker_from_beat_not_ticking(anon, monkeypatch, settings):
+    started(monkeypatch, 3600)
+    stale = 3 * settings.PUBLISH_INTERVAL_SECONDS + 5
+    note("beat")  # beat sends its ticks...
+    note("publisher", stale)  # ...but no worker has run one for a while
     response = anon.get("/api/health/")
     assert response.status_code == 503
+    assert (response.data["checks"]["beat"], response.data["checks"]["workers"]) == ("ok", "error")
+    assert "are the Celery workers running" in response.data["detail"]
+
+    note("beat", stale)  # now beat stopped too: it is beat that is reported
+    response = anon.get("/api/health/")
+    assert (response.data["checks"]["beat"], response.data["checks"]["workers"]) == ("error", "unknown")
     assert "is celery beat running" in response.data["detail"]
+    assert "workers running" not in response.data["detail"]
+
+
+def test_health_never_500s_when_a_query_fails_mid_check(anon, monkeypatch):
+    """A table gone mid-check (as good as a database dropping between two queries): a JSON 503."""
+    from django.db import connection
+
+    started(monkeypatch, 3600)
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE scheduling_schedulerheartbeat RENAME TO scheduling_schedulerheartbeat_gone")
+    response = anon.get("/api/health/")
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("application/json")
+    assert response.data["checks"]["scheduler"] == "error"
 
 
 def test_schema_generates_without_warnings(capsys):

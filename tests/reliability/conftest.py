@@ -13,15 +13,15 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from .harness import REPORTED, Processes, free_port, start_redis, wait_for
+from .harness import REPORTED, PrivatePostgres, Processes, free_port, start_redis, wait_for
 
-# Short enough for a test, in the relations the settings require (soft < hard < visibility; hard < lease).
+# Short enough for a test, in the relations the settings require (soft < hard < visibility). The
+# claim heartbeat keeps its DEFAULT settings (5 s, timed out after 30 s) unless a test says otherwise.
 INTERVAL = 1
 SUBPROCESS_SETTINGS = {
     "PUBLISH_INTERVAL_SECONDS": str(INTERVAL),
     "PUBLISH_BATCH_SIZE": "500",
     "PUBLISH_REDISPATCH_SECONDS": "10",
-    "PUBLISH_LEASE_SECONDS": "8",
     "PUBLISH_RETRY_BACKOFF_SECONDS": "1",
     "PUBLISH_MISSED_TOLERANCE_SECONDS": "3600",
     "CELERY_TASK_SOFT_TIME_LIMIT": "4",
@@ -57,10 +57,15 @@ class Live:
         from backend.scheduling.models import ScheduledPost
 
         S = ScheduledPost.Status
-        wait_for(
-            lambda: not ScheduledPost.objects.filter(pk__in=post_ids, status__in=(S.SCHEDULED, S.PUBLISHING)).exists(),
-            timeout=timeout, interval=0.5, what=f"{len(post_ids)} posts to settle",
-        )
+        try:
+            wait_for(
+                lambda: not ScheduledPost.objects.filter(pk__in=post_ids, status__in=(S.SCHEDULED, S.PUBLISHING)).exists(),
+                timeout=timeout, interval=0.5, what=f"{len(post_ids)} posts to settle",
+            )
+        except TimeoutError as exc:
+            left = dict(ScheduledPost.objects.filter(pk__in=post_ids, status__in=(S.SCHEDULED, S.PUBLISHING)).values_list("pk", "status")[:20])
+            logs = "\n".join(f"--- {name}:\n{self.processes.log(name)[-2500:]}" for name in self.processes.procs)
+            raise TimeoutError(f"{exc}; still unsettled: {left}\n{logs}") from None
 
 
 @pytest.fixture
@@ -86,6 +91,33 @@ def live(transactional_db, tmp_path, settings):
         yield Live(processes=processes, redis_port=port)
     finally:
         processes.stop_all()
+
+
+@pytest.fixture
+def private_postgres(transactional_db):
+    """The test's own PostgreSQL cluster (schema copied from the pytest database), which this
+    process and every worker and beat it starts use for the duration of the test: it can be
+    stopped and restarted without touching anybody else's database."""
+    from django.db import connection
+
+    source = database_url()
+    pg = PrivatePostgres(free_port()).init()
+    try:
+        pg.start()
+        pg.create_database_like("postloom_faults", source_url=source)
+    except Exception:
+        pg.destroy()
+        raise
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(pg.port), NAME="postloom_faults", USER="postgres", PASSWORD="")
+    try:
+        yield pg
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+        pg.destroy()
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ class FlakyTestService(HttpPlatformService):
         return {"base_url": os.environ["FLAKY_PLATFORM_URL"], "api_version": ""}
 
     def publish(self, request: PublishRequest) -> PublishResult:
+        if os.environ.get("FLAKY_PREPARE"):  # a slow, repeatable step first (as a media upload is)
+            self.call_json("POST", "prepare", json={"post_id": request.post_id})
         body = self.call_json("POST", "publish", json={"post_id": request.post_id, "text": request.text}, final=True)
         return PublishResult(external_id=str(body["id"]))
 

@@ -135,9 +135,11 @@ def redis_ping(port: int) -> bool:
 @dataclass
 class FlakyServer:
     """An HTTP platform on 127.0.0.1 that answers 500 to the first `failures` publish requests
-    of each post, then accepts it; it records every publication it accepted, with the time."""
+    of each post, then accepts it; it records every publication it accepted, with the time.
+    `POST /prepare` (a media upload, say: not final) answers after `prepare_delay` seconds."""
 
     failures: int = 2
+    prepare_delay: float = 0.0
     requests: Counter = field(default_factory=Counter)
     accepted: dict = field(default_factory=lambda: defaultdict(list))
 
@@ -179,6 +181,10 @@ class FlakyServer:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 post_id = int(body["post_id"])
+                if self.path.rstrip("/").endswith("prepare"):
+                    time.sleep(flaky.prepare_delay)
+                    self._send(200, {"prepared": post_id})
+                    return
                 with flaky._lock:
                     flaky.requests[post_id] += 1
                     fail = flaky.requests[post_id] <= flaky.failures
@@ -212,6 +218,7 @@ class Figures:
     lateness: list[float]
     wall: float
     notes: dict = field(default_factory=dict)
+    settle: float | None = None  # seconds from the fault to the last affected post settled
 
     def percentile(self, q: float) -> float:
         if not self.lateness:
@@ -226,9 +233,10 @@ class Figures:
             if self.lateness else "lateness n/a"
         )
         extra = " ".join(f"{k}={v}" for k, v in self.notes.items())
+        settle = f"settle={self.settle:.1f}s" if self.settle is not None else "settle=n/a"
         line = (
             f"[reliability {self.scenario}] posts={self.posts} posted={self.posted} failed={self.failed} "
-            f"duplicates={self.duplicates} lost={self.lost} unsettled={self.unsettled} {lateness} wall={self.wall:.1f}s {extra}"
+            f"duplicates={self.duplicates} lost={self.lost} stuck={self.unsettled} {settle} {lateness} wall={self.wall:.1f}s {extra}"
         )
         REPORTED.append(line)
         if os.environ.get("POSTLOOM_RELIABILITY_FIGURES"):  # a file to collect the figures of a run
@@ -261,7 +269,7 @@ def _figures(scenario: str, post_ids: list[int], received: dict[int, list[dateti
         posted=sum(1 for pk in post_ids if rows[pk] == S.POSTED),
         failed=sum(1 for pk in post_ids if rows[pk] == S.FAILED),
         duplicates=sum(len(received[pk]) - 1 for pk in post_ids if len(received.get(pk, [])) > 1),
-        lost=sum(1 for pk in post_ids if not received.get(pk)),
+        lost=sum(1 for pk in post_ids if not received.get(pk) and rows[pk] != S.FAILED),  # failed (e.g. missed) is said, not lost
         unsettled=sum(1 for pk in post_ids if rows[pk] in (S.SCHEDULED, S.PUBLISHING)),
         lateness=lateness,
         wall=wall,
@@ -273,3 +281,81 @@ def flaky_figures(scenario: str, post_ids: list[int], server: FlakyServer, *, wa
     with server._lock:
         received = {pk: list(server.accepted.get(pk, [])) for pk in post_ids}
     return _figures(scenario, post_ids, received, wall=wall, notes=notes)
+
+
+# --- A private PostgreSQL cluster --------------------------------------------------------------
+def _pg_binary(name: str) -> str:
+    import glob
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if candidates:
+        return candidates[-1]
+    raise FileNotFoundError(f"{name} (PostgreSQL server binaries) is not installed")
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of this test alone (initdb + pg_ctl on a free port, fsync off), so it
+    can be stopped and restarted without touching anybody else's database. As root, the server
+    runs as the `postgres` user (PostgreSQL refuses to run as root)."""
+
+    def __init__(self, port: int) -> None:
+        import pwd
+        import tempfile
+
+        self.port = port
+        self.dir = Path(tempfile.mkdtemp(prefix="postloom-pg-"))
+        self.data = self.dir / "data"
+        self.log = self.dir / "server.log"
+        self._as: list[str] = []
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+            self._as = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, *args: str, timeout: float = 120) -> None:
+        subprocess.run([*self._as, *args], check=True, capture_output=True, timeout=timeout, cwd=self.dir)
+
+    def init(self) -> "PrivatePostgres":
+        self._run(_pg_binary("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        return self
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=200"
+        )
+        self._run(_pg_binary("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "120", "start", timeout=180)
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast`: a clean restart's stop (clients disconnected, no waiting for them); `immediate`: a crash."""
+        self._run(_pg_binary("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "120", "stop", timeout=180)
+
+    def running(self) -> bool:
+        return subprocess.run(
+            [_pg_binary("pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)], capture_output=True
+        ).returncode == 0
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def create_database_like(self, name: str, *, source_url: str) -> None:
+        """A database with the schema of `source_url` (the pytest database, already migrated)."""
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name], check=True, capture_output=True)
+        schema = subprocess.run(["pg_dump", "--schema-only", "--no-owner", "--no-privileges", source_url],
+                                check=True, capture_output=True, timeout=180).stdout
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", self.url(name)], input=schema, check=True,
+                       capture_output=True, timeout=180)
+
+    def destroy(self) -> None:
+        import shutil
+
+        try:
+            if self.running():
+                self.stop("immediate")
+        except Exception:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)

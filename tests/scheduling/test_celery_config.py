@@ -31,7 +31,7 @@ def test_task_names_are_pinned_and_publishing_acknowledges_late():
     "env, refusal",
     [
         ({"CELERY_TASK_SOFT_TIME_LIMIT": "300", "CELERY_TASK_TIME_LIMIT": "300"}, "CELERY_TASK_SOFT_TIME_LIMIT must be below"),
-        ({"PUBLISH_LEASE_SECONDS": "200"}, "must exceed CELERY_TASK_TIME_LIMIT"),
+        ({"PUBLISH_HEARTBEAT_TIMEOUT_SECONDS": "10"}, "at least three PUBLISH_HEARTBEAT_SECONDS"),
         ({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "CELERY_VISIBILITY_TIMEOUT": "100"}, "must be below CELERY_VISIBILITY_TIMEOUT"),
     ],
 )

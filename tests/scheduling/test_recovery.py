@@ -1,6 +1,7 @@
-"""Crash safety: posts stuck in `publishing` past the lease, and posts missed during an outage."""
+"""Crash safety: posts publishing without a heartbeat past the timeout, and posts missed during an outage."""
 import os
 import subprocess
+import uuid
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -18,12 +19,12 @@ from backend.social.platforms.sandbox import SandboxService
 
 pytestmark = pytest.mark.django_db
 S = ScheduledPost.Status
-LEASE = 900
+LEASE = 900  # the heartbeat timeout these tests run with
 
 
 @pytest.fixture(autouse=True)
 def lease(settings):
-    settings.PUBLISH_LEASE_SECONDS = LEASE
+    settings.PUBLISH_HEARTBEAT_TIMEOUT_SECONDS = LEASE
     settings.PUBLISH_MISSED_TOLERANCE_SECONDS = 3600
 
 
@@ -33,10 +34,13 @@ def run_beat(capture):
 
 
 def stuck_post(make_post, *, claimed_ago=LEASE + 5, attempt=True, **fields):
-    """A post whose worker claimed it `claimed_ago` seconds ago and died (optionally after writing its attempt)."""
+    """A post whose worker claimed it (and last renewed its heartbeat) `claimed_ago` seconds ago and
+    died (optionally after writing its attempt)."""
     claimed = timezone.now() - timedelta(seconds=claimed_ago)
     post = make_post(due_in=timedelta(seconds=-claimed_ago - 1), **fields)
-    ScheduledPost.objects.filter(pk=post.pk).update(status=S.PUBLISHING, claimed_at=claimed, dispatched_at=claimed)
+    ScheduledPost.objects.filter(pk=post.pk).update(
+        status=S.PUBLISHING, claimed_at=claimed, heartbeat_at=claimed, claim_token=uuid.uuid4(), dispatched_at=claimed
+    )
     if attempt:
         PublishAttempt.objects.create(post=post, started_at=claimed)
     return ScheduledPost.objects.get(pk=post.pk)
@@ -98,7 +102,7 @@ def test_platform_that_cannot_tell_fails_the_post_asking_to_verify(make_post, mo
     assert post.attempts.get().outcome == "unconfirmed"
 
 
-def test_post_within_its_lease_is_left_to_its_worker(make_post, django_capture_on_commit_callbacks):
+def test_post_whose_worker_renews_its_heartbeat_is_left_to_it(make_post, django_capture_on_commit_callbacks):
     post = stuck_post(make_post, claimed_ago=LEASE - 60)
 
     run_beat(django_capture_on_commit_callbacks)
@@ -123,7 +127,7 @@ def test_a_post_claimed_again_meanwhile_is_not_recovered(make_post, sandbox):
     from backend.scheduling.recovery import post_recover
 
     post = stuck_post(make_post)
-    ScheduledPost.objects.filter(pk=post.pk).update(claimed_at=timezone.now())  # a new claim meanwhile
+    ScheduledPost.objects.filter(pk=post.pk).update(heartbeat_at=timezone.now())  # its worker renewed meanwhile
     assert post_recover(post_id=post.pk) == "skipped"
     assert ScheduledPost.objects.get(pk=post.pk).status == S.PUBLISHING
 
@@ -140,12 +144,46 @@ def test_posts_missed_beyond_the_tolerance_fail_and_recent_ones_publish(make_pos
     missed.refresh_from_db(); late.refresh_from_db(); retried.refresh_from_db()
     assert missed.status == S.FAILED
     assert missed.error_code == "missed"
-    assert missed.error_message.startswith("Missed: this post was due at")
-    assert "beyond the 1 h 0 min allowed" in missed.error_message
+    assert missed.error_message.startswith("Missed: this post could not be published within 1 h of its due time")
     assert not SandboxPublication.objects.filter(post=missed.pk).exists()
-    assert (missed.attempts.get().outcome, missed.attempts.get().error_code) == ("permanent", "missed")
+    assert not missed.attempts.exists()  # nothing was attempted
     assert late.status == S.POSTED
     assert retried.status == S.POSTED
+
+
+def test_missed_posts_are_failed_in_one_statement_per_tick(make_post, django_assert_max_num_queries):
+    from backend.scheduling.outcomes import posts_settle_missed
+
+    ids = [make_post(due_in=timedelta(hours=-2)).pk for _ in range(150)]
+    with django_assert_max_num_queries(1):
+        assert posts_settle_missed() == 150
+    assert set(ScheduledPost.objects.filter(pk__in=ids).values_list("status", "error_code")) == {(S.FAILED, "missed")}
+
+
+def test_the_claim_refuses_a_post_past_the_tolerance_and_fails_it_as_missed(make_post, settings):
+    from backend.scheduling.publishing import post_publish
+
+    settings.PUBLISH_MISSED_TOLERANCE_SECONDS = 20
+    too_late = make_post(due_in=timedelta(seconds=-21))
+    in_time = make_post(due_in=timedelta(seconds=-19))
+
+    assert post_publish(post_id=too_late.pk) == S.FAILED
+    assert post_publish(post_id=in_time.pk) == S.POSTED
+    too_late.refresh_from_db()
+    assert (too_late.error_code, too_late.claim_token) == ("missed", None)
+    assert "within 20 s of its due time" in too_late.error_message
+    assert not SandboxPublication.objects.filter(post=too_late.pk).exists()
+
+
+def test_a_recovered_post_keeps_its_due_time_so_an_outage_makes_it_missed(make_post, settings, django_capture_on_commit_callbacks):
+    settings.PUBLISH_MISSED_TOLERANCE_SECONDS = 600
+    post = stuck_post(make_post, claimed_ago=LEASE + 5, attempt=False)  # due 905 s ago, its worker died
+
+    run_beat(django_capture_on_commit_callbacks)
+
+    post.refresh_from_db()
+    assert (post.status, post.error_code) == (S.FAILED, "missed")
+    assert not SandboxPublication.objects.filter(post=post.pk).exists()
 
 
 def test_health_is_503_with_posts_overdue_beyond_tolerance_or_stuck(anon, make_post):
@@ -162,7 +200,7 @@ def test_health_is_503_with_posts_overdue_beyond_tolerance_or_stuck(anon, make_p
     stuck_post(make_post)
     response = anon.get("/api/health/")
     assert response.status_code == 503
-    assert "publishing for more than 900 s" in response.data["detail"]
+    assert "publishing without a heartbeat for more than 900 s" in response.data["detail"]
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,7 +210,7 @@ ROOT = Path(__file__).resolve().parents[2]
     "env, message",
     [
         ({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/9", "CELERY_VISIBILITY_TIMEOUT": "300"}, "below CELERY_VISIBILITY_TIMEOUT"),
-        ({"PUBLISH_LEASE_SECONDS": "300"}, "PUBLISH_LEASE_SECONDS must exceed"),
+        ({"PUBLISH_HEARTBEAT_SECONDS": "20", "PUBLISH_HEARTBEAT_TIMEOUT_SECONDS": "30"}, "at least three PUBLISH_HEARTBEAT_SECONDS"),
         ({"CELERY_TASK_SOFT_TIME_LIMIT": "300"}, "SOFT_TIME_LIMIT must be below"),
     ],
 )

@@ -12,7 +12,9 @@ import enum
 import hashlib
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -20,6 +22,29 @@ from typing import Any, ClassVar
 from django.conf import settings
 
 from .requirements import Requirements
+
+
+# The publisher's fence (backend/scheduling/claims.py): called immediately before each final,
+# non-idempotent platform call (the one that creates the post), it raises when the worker no
+# longer holds its claim on the post, so a worker that was frozen past the heartbeat timeout never
+# publishes a post that recovery has taken over. Adapters call `before_final_call()`; the HTTP base
+# does it for every `final=True` call.
+_final_call_guard: ContextVar[Callable[[], None] | None] = ContextVar("final_call_guard", default=None)
+
+
+def before_final_call() -> None:
+    guard = _final_call_guard.get()
+    if guard is not None:
+        guard()
+
+
+@contextmanager
+def final_call_guarded_by(guard: Callable[[], None]) -> Iterator[None]:
+    token = _final_call_guard.set(guard)
+    try:
+        yield
+    finally:
+        _final_call_guard.reset(token)
 
 
 class ErrorKind(str, enum.Enum):

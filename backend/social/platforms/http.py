@@ -49,7 +49,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from django.conf import settings
 
-from .base import Credentials, ErrorKind, MediaItem, PublishError, PublishRequest, SocialMediaService
+from .base import Credentials, ErrorKind, MediaItem, PublishError, PublishRequest, SocialMediaService, before_final_call
 
 logger = logging.getLogger(__name__)
 
@@ -320,6 +320,8 @@ class HttpPlatformService(SocialMediaService):
         all_headers = {**self.default_headers(credentials), **(headers or {})}
         where = f"{method} {redact(url.split('?', 1)[0], all_secrets)}"
         timeout = httpx.Timeout(float(settings.SOCIAL_HTTP_TIMEOUT_SECONDS))
+        if final:
+            before_final_call()  # the publisher's fence: still holding the claim? (raises if not)
         try:
             response = http_client(self.settings_key or self.platform).request(
                 method,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ..models import SandboxPublication
 from . import requirements
-from .base import ErrorKind, Metrics, PublishError, PublishRequest, PublishResult, SocialMediaService, Credentials
+from .base import ErrorKind, Metrics, before_final_call, PublishError, PublishRequest, PublishResult, SocialMediaService, Credentials
 from .registry import register
 
 FAILURE_MARKERS = {
@@ -35,6 +35,7 @@ class SandboxService(SocialMediaService):
         for marker, (kind, code, message) in FAILURE_MARKERS.items():
             if marker in request.text:
                 raise PublishError(kind, message, code=code, retry_after=1.0 if kind == ErrorKind.RATE_LIMITED else None)
+        before_final_call()  # the publisher's fence
         publication = SandboxPublication.objects.create(
             post=request.post_id,
             social_account_id=request.credentials.account_id,
