@@ -55,12 +55,44 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key_from_var_dir(var_dir: Path) -> str:
+    """This install's own random key, generated once into the var directory (owner-only file).
+
+    Without SECRET_KEY the embedded run still needs no setting, and no two installs share a key
+    (there is no public development key). Several processes may start at once: the key is written
+    to a private temporary file and linked into place, so exactly one key wins and none is read
+    half-written.
+    """
+    import secrets as _secrets
+
+    path = var_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    var_dir.mkdir(parents=True, exist_ok=True)
+    tmp = var_dir / f".secret_key.{os.getpid()}.{_secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(_secrets.token_urlsafe(64))
+    try:
+        os.link(tmp, path)  # fails if another process linked its key first: that one wins
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("POSTLOOM_REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # A development key: fine on a laptop, never in production (set SECRET_KEY there).
-    SECRET_KEY = "postloom-insecure-development-key-change-me"
+    if env_bool("POSTLOOM_REQUIRE_SECRET_KEY", False):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set and POSTLOOM_REQUIRE_SECRET_KEY is true: set SECRET_KEY to a long random value."
+        )
+    SECRET_KEY = _secret_key_from_var_dir(VAR_DIR)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -79,6 +111,29 @@ def _served_address(host: str, port: int) -> str:
 
 
 PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL", "").strip() or _served_address(HOST, PORT)).rstrip("/")
+
+# --- HTTPS and proxies (all off by default: the embedded run is plain http on 127.0.0.1) -----
+# Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the proxy must
+# overwrite that header), SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS and the *_COOKIE_SECURE flags.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Load balancers probe health over plain http: never redirect it.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_ssl_header:
+    # "HTTP_X_FORWARDED_PROTO" or "HTTP_X_FORWARDED_PROTO,https"
+    _name, _, _value = _proxy_ssl_header.partition(",")
+    SECURE_PROXY_SSL_HEADER = (_name.strip(), _value.strip() or "https")
+# How many reverse proxies in front of the API append to X-Forwarded-For. 0 (the default): the
+# header is ignored and the client is the socket's address, so a client cannot pick the address
+# its throttles count against. With N trusted proxies the N-th address from the right is used.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -106,6 +161,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "backend.core.middleware.RequestSizeLimitMiddleware",
     "backend.core.middleware.RejectNullBytesMiddleware",
     "backend.core.outages.OutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -192,20 +248,35 @@ STORAGES = {
 OUTAGE_RETRY_AFTER_SECONDS = env_int("OUTAGE_RETRY_AFTER_SECONDS", 30)
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 
-# Uploads: the limits a client can hit with a clear 400.
+# Uploads: the limits a client can hit with a clear 4xx.
 MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # The one decompression-bomb limit (backend/core/images.py) for uploads, preflight and posters:
 # images declaring more pixels are refused before any pixel is decoded (an RGBA canvas this size
 # is 160 MB, the most one decode may ask of a worker).
 MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
-DATA_UPLOAD_MAX_MEMORY_SIZE = MEDIA_MAX_UPLOAD_BYTES + 1024 * 1024
+# Request bodies: a request declaring more than this (JSON, forms; multipart gets
+# MEDIA_MAX_UPLOAD_BYTES on top for its file) is a 413 before a byte of it is read. Django also
+# applies it to request.body and to the non-file fields of a form.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The first handler counts each file's bytes as they stream in and stops at MEDIA_MAX_UPLOAD_BYTES
+# (a 400 on the file field), so an oversized file is never spooled to disk whole.
+FILE_UPLOAD_HANDLERS = [
+    "backend.core.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# JSON bodies nested deeper than this are a 400 (a parser or a serializer would otherwise recurse
+# until RecursionError).
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every record is redacted of key-shaped text (provider errors echo what they were sent).
+    "filters": {"redact_secrets": {"()": "backend.core.redaction.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
@@ -221,18 +292,21 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "backend.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "backend.accounts.filters.MemberFilterBackend",
+        "backend.core.filters.SearchFilter",
         "backend.core.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "backend.core.schema.PostloomAutoSchema",
     "EXCEPTION_HANDLER": "backend.core.exceptions.exception_handler",
-    # JSON only; the views that take a file upload accept multipart/form-data instead. Exactly what
-    # the schema documents: any other content type is a 415.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only (depth-limited); the views that take a file upload accept multipart/form-data instead.
+    # Exactly what the schema documents: any other content type is a 415.
+    "DEFAULT_PARSER_CLASSES": ["backend.core.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles count in the shared cache (CACHES below), so N API processes enforce one limit.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("THROTTLE_AUTH", "20/min"),
+        "login_account": os.environ.get("THROTTLE_LOGIN_ACCOUNT", "10/min"),
         "ai_burst": os.environ.get("THROTTLE_AI_BURST", "30/min"),
     },
 }
@@ -244,6 +318,10 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     "SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY", SECRET_KEY),
+    # Refresh tokens carry a family id; presenting a rotated (blacklisted) one again revokes the
+    # whole family (RFC 6819 section 5.2.2.3). See backend/accounts/tokens.py.
+    "TOKEN_OBTAIN_SERIALIZER": "backend.accounts.tokens.TokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "backend.accounts.tokens.TokenRefreshSerializer",
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
@@ -285,6 +363,19 @@ else:
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     }
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+
+# --- Shared cache (throttles, short-lived readings) ------------------------------------------
+# Every API process must see the same counters, so there is no per-process cache: Redis when
+# REDIS_URL is set or the broker is Redis, otherwise a table in the database (created by a
+# migration).
+# REDIS_URL set but empty keeps the cache in the database even with a Redis broker.
+REDIS_URL = os.environ["REDIS_URL"].strip() if "REDIS_URL" in os.environ else (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "postloom")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "postloom_cache"}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

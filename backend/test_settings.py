@@ -17,5 +17,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 FIELD_ENCRYPTION_KEYS = ["sDXYZaYoa2nIrrbzB0G1EOOWSRgGPiXG3gbDg-pzBgA="]
 PUBLISH_RETRY_BACKOFF_SECONDS = 30.0
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min", "ai_burst": "1000/min"}}  # noqa: F405
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min", "login_account": "1000/min", "ai_burst": "1000/min"}}  # noqa: F405
 MEDIA_URL_CHECK = False  # tests against local fakes; test_media_url_check turns it on

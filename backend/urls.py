@@ -56,3 +56,5 @@ if settings.SERVE_MEDIA:
 # Anything that escapes every other handler answers JSON, never Django's HTML page (outages: 503/507).
 handler500 = "backend.core.outages.server_error"
 handler404 = "backend.core.outages.not_found"
+handler400 = "backend.core.errors.bad_request"
+handler403 = "backend.core.errors.permission_denied"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -23,6 +24,22 @@ def make_image(*, size=(1080, 1080), fmt="JPEG", color=(200, 60, 90), mode="RGB"
 
 def future(**delta) -> str:
     return (timezone.now() + timedelta(**(delta or {"hours": 1}))).isoformat()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Each test counts throttles and caches readings under its own key prefix.
+
+    The shared cache outlives a test's transaction on Redis (and in tests that commit), so without
+    this, one test's counters or cached readings would leak into the next (or the next run).
+    """
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    before = cache.key_prefix
+    cache.key_prefix = f"test-{uuid.uuid4().hex}"
+    yield
+    cache.key_prefix = before
 
 
 class Client(APIClient):

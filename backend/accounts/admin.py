@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin as JWTOutstandingTokenAdmin
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from .models import Invite, Membership, Organization, User
+from .models import Invite, Membership, Organization, RevokedTokenFamily, User
 
 
 @admin.register(User)
@@ -34,4 +36,28 @@ class OrganizationAdmin(admin.ModelAdmin):
 @admin.register(Invite)
 class InviteAdmin(admin.ModelAdmin):
     list_display = ["email", "organization", "role", "created_at", "accepted_at"]
-    exclude = ["token"]
+    exclude = ["token_hash"]
+
+
+# simplejwt's own admin shows each outstanding refresh JWT in full: anyone who can read the admin
+# could act as its user. Here the token value is never shown.
+admin.site.unregister(OutstandingToken)
+
+
+@admin.register(OutstandingToken)
+class OutstandingTokenAdmin(JWTOutstandingTokenAdmin):
+    SHOWN = ["jti", "user", "created_at", "expires_at"]
+    list_display = SHOWN
+    search_fields = ["user__email", "jti"]
+
+    def get_fields(self, request, obj=None):
+        return self.SHOWN
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.SHOWN
+
+
+@admin.register(RevokedTokenFamily)
+class RevokedTokenFamilyAdmin(admin.ModelAdmin):
+    list_display = ["family", "user", "reason", "revoked_at"]
+    search_fields = ["user__email"]

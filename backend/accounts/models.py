@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -102,7 +103,18 @@ class Membership(models.Model):
 
 
 def _invite_token() -> str:
+    """Kept for migration 0001 (invites stored their token then)."""
     return secrets.token_urlsafe(32)
+
+
+def invite_token_new() -> tuple[str, str]:
+    """A fresh invite token and its hash: the token goes to the inviter once, only the hash is kept."""
+    token = secrets.token_urlsafe(32)
+    return token, invite_token_hash(token)
+
+
+def invite_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _invite_expiry():
@@ -113,7 +125,9 @@ class Invite(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invites")
     email = models.EmailField()
     role = models.CharField(max_length=16, choices=Role.choices)
-    token = models.CharField(max_length=64, unique=True, default=_invite_token)
+    # Only the SHA-256 of the token is stored (the token is a 256-bit random value, so a plain hash
+    # is enough): a database reader cannot join an organization with what is stored here.
+    token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_invite_expiry)
@@ -125,3 +139,20 @@ class Invite(models.Model):
 
     def __str__(self) -> str:
         return f"Invite {self.email} to {self.organization}"
+
+
+class RevokedTokenFamily(models.Model):
+    """A refresh-token family that may no longer be refreshed (RFC 6819 section 5.2.2.3).
+
+    Every refresh token carries its family id (`fam`): the one issued at sign-in and each token
+    rotated from it. Presenting a token of the family that was already rotated away means two
+    parties hold the family, so the whole family is revoked here.
+    """
+
+    family = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, related_name="+")
+    revoked_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=64, default="reuse")
+
+    def __str__(self) -> str:
+        return f"Revoked token family {self.family[:8]}…"

@@ -105,11 +105,29 @@ class InviteInput(serializers.Serializer):
 
 
 class InviteOutput(serializers.ModelSerializer):
+    """A new invite, with its token: shown this once (only a hash is stored)."""
+
     organization = OrganizationRef()
+    token = serializers.CharField(read_only=True, help_text="Send it to the invitee; it cannot be shown again.")
 
     class Meta:
         model = Invite
         fields = ["id", "organization", "email", "role", "token", "created_at", "expires_at", "accepted_at"]
+
+
+class InviteListOutput(serializers.ModelSerializer):
+    """An invite as managers list it: never its token."""
+
+    expired = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invite
+        fields = ["id", "email", "role", "created_at", "expires_at", "accepted_at", "expired"]
+
+    def get_expired(self, invite: Invite) -> bool:
+        from django.utils import timezone
+
+        return invite.accepted_at is None and invite.expires_at <= timezone.now()
 
 
 class AcceptedInviteOutput(serializers.ModelSerializer):

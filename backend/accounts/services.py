@@ -8,7 +8,7 @@ from backend.core.exceptions import Conflict, NotFound, PermissionDenied, Valida
 
 from .permissions import forget_org_roles, require_role
 
-from .models import MANAGER_ROLES, Invite, Membership, Organization, Role, User
+from .models import MANAGER_ROLES, Invite, Membership, Organization, Role, User, invite_token_hash, invite_token_new
 
 
 @transaction.atomic
@@ -48,17 +48,38 @@ def organization_update(*, organization: Organization, by: User, **fields) -> Or
 
 
 def invite_create(*, organization: Organization, by: User, email: str, role: str) -> Invite:
+    """A new invite; its token is on the returned instance (`invite.token`) this once, and only its hash is stored."""
     require_role(by, organization.pk, MANAGER_ROLES, action="invite members")
     if role == Role.OWNER and _role_of(by, organization) != Role.OWNER:
         raise PermissionDenied("Only an owner can invite another owner.")
-    return Invite.objects.create(organization=organization, email=email.strip().lower(), role=role, invited_by=by)
+    token, token_hash = invite_token_new()
+    invite = Invite.objects.create(organization=organization, email=email.strip().lower(), role=role, invited_by=by, token_hash=token_hash)
+    invite.token = token
+    return invite
+
+
+def invite_list(*, organization: Organization, by: User):
+    require_role(by, organization.pk, MANAGER_ROLES, action="see invites")
+    return Invite.objects.filter(organization=organization).order_by("-id")
+
+
+def invite_revoke(*, organization: Organization, by: User, invite_id: int) -> None:
+    require_role(by, organization.pk, MANAGER_ROLES, action="revoke invites")
+    deleted, _ = Invite.objects.filter(organization=organization, pk=invite_id).delete()
+    if not deleted:
+        raise NotFound("No such invite.")
 
 
 @transaction.atomic
 def invite_accept(*, token: str, user: User) -> Membership:
-    invite = Invite.objects.select_for_update().filter(token=token).select_related("organization").first()
+    """Joins the organization the invite names, if `user` has the email it was sent to (403 otherwise)."""
+    invite = Invite.objects.select_for_update().filter(token_hash=invite_token_hash(token)).select_related("organization").first()
     if invite is None:
         raise NotFound("No such invite.")
+    if invite.email.strip().lower() != user.email.strip().lower():
+        raise PermissionDenied(
+            "This invite was sent to another email address: sign in with that address to accept it.", code="invite_email_mismatch"
+        )
     if invite.accepted_at is not None:
         raise Conflict(detail="This invite has already been used.", code="invite_used")
     if invite.expires_at <= timezone.now():

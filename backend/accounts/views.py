@@ -20,6 +20,7 @@ from .models import Membership, Organization
 from .serializers import (
     AcceptedInviteOutput,
     InviteInput,
+    InviteListOutput,
     InviteOutput,
     LogoutInput,
     MemberOutput,
@@ -30,6 +31,7 @@ from .serializers import (
     SignupOutput,
     TokenPairOutput,
 )
+from .throttles import LoginAccountThrottle
 
 
 class SignupView(APIView):
@@ -51,7 +53,7 @@ class SignupView(APIView):
 @extend_schema_view(post=extend_schema(summary="Log in: an access and a refresh token", responses={
     200: TokenPairOutput, 401: OpenApiResponse(ErrorOutput, description="Wrong email or password (`no_active_account`).")}))
 class TokenView(TokenObtainPairView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle, LoginAccountThrottle]
     throttle_scope = "auth"
 
 
@@ -124,7 +126,8 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
     @extend_schema(request=MemberRoleInput, responses={200: MemberOutput}, methods=["PATCH"], summary="Change a member's role")
     @extend_schema(responses={204: None}, methods=["DELETE"], summary="Remove a member")
-    @action(detail=True, methods=["patch", "delete"], url_path=r"members/(?P<user_id>\d+)")
+    # At most 18 digits: a longer id fits no integer column (SQLite raised OverflowError); it is a 404.
+    @action(detail=True, methods=["patch", "delete"], url_path=r"members/(?P<user_id>\d{1,18})")
     def member(self, request, pk=None, user_id=None):
         organization = self.get_object()
         if request.method == "DELETE":
@@ -135,15 +138,27 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         membership = services.membership_update(organization=organization, by=request.user, user_id=int(user_id), **body.validated_data)
         return Response(MemberOutput(membership).data)
 
-    @extend_schema(request=InviteInput, responses={201: InviteOutput}, summary="Invite someone by email, with a role")
-    @action(detail=True, methods=["post"])
-    @idempotent
+    @extend_schema(responses=InviteListOutput(many=True), summary="Open invitations")
+    @action(detail=True, methods=["get"])
     def invites(self, request, pk=None):
+        page = self.paginate_queryset(services.invite_list(organization=self.get_object(), by=request.user))
+        return self.get_paginated_response(InviteListOutput(page, many=True).data)
+
+    @extend_schema(request=InviteInput, responses={201: InviteOutput})
+    @invites.mapping.post
+    @idempotent
+    def invite_create(self, request, pk=None):
         organization = self.get_object()
         body = InviteInput(data=request.data)
         body.is_valid(raise_exception=True)
         invite = services.invite_create(organization=organization, by=request.user, **body.validated_data)
         return Response(InviteOutput(invite).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"invites/(?P<invite_id>\d{1,18})")
+    def invite(self, request, pk=None, invite_id=None):
+        services.invite_revoke(organization=self.get_object(), by=request.user, invite_id=int(invite_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class InviteAcceptView(APIView):

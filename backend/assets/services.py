@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from PIL import ImageOps
 
 from backend.accounts.models import Organization, User
 from backend.core.exceptions import ValidationFailed
@@ -13,6 +15,16 @@ from backend.core.images import TOO_MANY_PIXELS, ImageRejected, image_decode
 from .models import MediaAsset
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+# Characters that change how a name is displayed without being seen: bidi embeddings, overrides and
+# isolates (U+202E shows "photo\u202egpj.exe" as "photoexe.jpg"), directional marks, and controls.
+_INVISIBLE = dict.fromkeys(
+    [*range(0x00, 0x20), 0x7F, 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def display_name_clean(name: str) -> str:
+    """A file name as clients will show it: no bidi controls, no control characters, at most 255."""
+    return name.translate(_INVISIBLE).strip()[:255]
 
 
 def image_inspect(*, data: bytes, field: str = "file") -> tuple[str, int, int]:
@@ -39,6 +51,65 @@ def image_inspect(*, data: bytes, field: str = "file") -> tuple[str, int, int]:
     return image_format, width, height
 
 
+# Re-encoding settings: visually lossless for photos; PNG and GIF are lossless anyway.
+JPEG_QUALITY = 90
+WEBP_QUALITY = 90
+# An animation may hold this many times MEDIA_MAX_PIXELS over all its frames.
+ANIMATION_PIXEL_FACTOR = 4
+
+
+def image_reencode(*, data: bytes, field: str = "file") -> tuple[bytes, str, int, int]:
+    """The image drawn again from its pixels: (bytes, format, width, height), or ValidationFailed.
+
+    EXIF orientation is applied to the pixels, then nothing of the file but its pixels is kept:
+    no EXIF (GPS position, camera, owner), XMP, comments, PNG text chunks, or bytes hidden around
+    the image (a JPEG/HTML polyglot); only the colour profile (ICC) is carried over, and GIF/PNG
+    transparency and animation timing, which are part of how the image looks.
+    """
+    image_format, _, _ = image_inspect(data=data, field=field)  # size, format and bomb checks
+    try:
+        decoded = image_decode(data)
+    except ImageRejected:
+        raise ValidationFailed({field: ["The file is not a valid image (JPEG, PNG, GIF or WebP)."]}) from None
+    source = decoded.image
+    try:
+        frames_total = getattr(source, "n_frames", 1)
+        if frames_total * source.width * source.height > ANIMATION_PIXEL_FACTOR * settings.MEDIA_MAX_PIXELS:
+            raise ValidationFailed({field: ["The animation has too many frames to be processed safely."]})
+        icc = source.info.get("icc_profile")
+        frames = []
+        durations = []
+        for index in range(frames_total):
+            if index:
+                source.seek(index)
+            frame = ImageOps.exif_transpose(source) if index == 0 else source.copy()
+            frame = frame.copy() if frame is source else frame
+            frame.info = {}  # nothing of the file's metadata travels with the pixels
+            frames.append(frame)
+            durations.append(source.info.get("duration", 100))
+        options: dict = {"icc_profile": icc} if icc else {}
+        if image_format == "JPEG":
+            first = frames[0] if frames[0].mode in ("RGB", "L", "CMYK") else frames[0].convert("RGB")
+            frames = [first]
+            options.update(quality=JPEG_QUALITY, optimize=True)
+        elif image_format == "WEBP":
+            options.update(quality=WEBP_QUALITY)
+        if image_format in ("PNG", "GIF") and "transparency" in source.info and frames[0].mode in ("P", "L", "RGB"):
+            options["transparency"] = source.info["transparency"]
+        if len(frames) > 1:
+            options.update(save_all=True, append_images=frames[1:], duration=durations, loop=source.info.get("loop", 0))
+        buffer = io.BytesIO()
+        frames[0].save(buffer, image_format, **options)
+    except ValidationFailed:
+        raise
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise ValidationFailed({field: ["The file is not a valid image (JPEG, PNG, GIF or WebP)."]}) from None
+    finally:
+        source.close()
+    width, height = frames[0].size
+    return buffer.getvalue(), image_format, width, height
+
+
 def media_asset_create(
     *,
     organization: Organization,
@@ -47,10 +118,14 @@ def media_asset_create(
     original_name: str = "",
     source: str = MediaAsset.Source.UPLOAD,
 ) -> MediaAsset:
-    image_format, width, height = image_inspect(data=data)
+    if source == MediaAsset.Source.UPLOAD:
+        # Someone else's file: store only its pixels. (Generated images are drawn by Pillow here.)
+        data, image_format, width, height = image_reencode(data=data)
+    else:
+        image_format, width, height = image_inspect(data=data)
     asset = MediaAsset(
         organization=organization,
-        original_name=original_name[:255],
+        original_name=display_name_clean(original_name),
         source=source,
         format=image_format,
         content_type=ACCEPTED_FORMATS[image_format],

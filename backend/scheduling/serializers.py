@@ -9,6 +9,8 @@ from rest_framework import serializers
 
 from backend.accounts.fields import MemberObjectField, MemberOrganizationField
 from backend.accounts.serializers import validate_timezone_name
+from backend.core.datetimes import BoundedDateTimeField
+from backend.core.serializer_fields import BoundedListField
 from backend.assets.models import MediaAsset
 from backend.core.serializers import FastOutput, JSONObjectField
 from backend.social.models import SocialAccount
@@ -18,11 +20,16 @@ from .models import PublishAttempt, ScheduledPost
 
 
 
-class LocalDateTimeField(serializers.DateTimeField):
+class LocalDateTimeField(BoundedDateTimeField):
     """A date-time that keeps a missing offset visible, so the post's timezone can decide it."""
 
     def enforce_timezone(self, value: datetime) -> datetime:
-        return value if timezone.is_naive(value) else value.astimezone(zoneinfo.ZoneInfo("UTC"))
+        if timezone.is_naive(value):
+            return value
+        try:
+            return value.astimezone(zoneinfo.ZoneInfo("UTC"))
+        except OverflowError:
+            self.fail("out_of_range")
 
 
 class ScheduleTimeMixin:
@@ -107,7 +114,7 @@ class PostUpdateInput(ScheduleTimeMixin, serializers.Serializer):
 
 
 class BulkPostInput(ScheduleTimeMixin, serializers.Serializer):
-    social_accounts = serializers.ListField(child=MemberObjectField(model=SocialAccount), min_length=1, max_length=20)
+    social_accounts = BoundedListField(child=MemberObjectField(model=SocialAccount), min_length=1, max_length=20)
     caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=70000, trim_whitespace=False)
     hashtags = HashtagsField(required=False, default=list)
     asset_id = MemberObjectField(model=MediaAsset, required=False, allow_null=True, default=None)

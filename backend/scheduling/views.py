@@ -7,7 +7,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from backend.accounts.filters import MemberFilterSet
 from backend.accounts.models import MANAGER_ROLES
+from backend.core.datetimes import BoundedIsoDateTimeFilter
 from backend.core.idempotency import idempotent
 from backend.accounts.permissions import org_roles
 from backend.core.exceptions import PermissionDenied
@@ -36,13 +38,13 @@ from .serializers import (
 )
 
 
-class PostFilter(django_filters.FilterSet):
+class PostFilter(MemberFilterSet):
     # distinct=False: a post has one status, so the OR over statuses cannot repeat a row (the
     # default DISTINCT over every column made PostgreSQL sort the whole organization).
     status = django_filters.MultipleChoiceFilter(choices=ScheduledPost.Status.choices, distinct=False)
     platform = django_filters.ChoiceFilter(choices=platform_choices)
-    scheduled_after = django_filters.IsoDateTimeFilter(field_name="scheduled_time", lookup_expr="gte")
-    scheduled_before = django_filters.IsoDateTimeFilter(field_name="scheduled_time", lookup_expr="lte")
+    scheduled_after = BoundedIsoDateTimeFilter(field_name="scheduled_time", lookup_expr="gte")
+    scheduled_before = BoundedIsoDateTimeFilter(field_name="scheduled_time", lookup_expr="lte")
 
     class Meta:
         model = ScheduledPost

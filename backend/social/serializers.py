@@ -5,6 +5,8 @@ from rest_framework import serializers
 from backend.accounts.fields import MemberOrganizationField
 from backend.core.serializers import JSONObjectField
 from backend.assets.serializers import MediaAssetOutput
+from backend.core.datetimes import BoundedDateTimeField
+from backend.core.serializer_fields import BoundedListField
 
 from .models import SandboxPublication, SocialAccount
 from .platforms.base import MetadataInvalid
@@ -19,7 +21,7 @@ class PlatformField(serializers.ChoiceField):
         super().__init__(choices=platform_choices(), **kwargs)
 
 
-class HashtagsField(serializers.ListField):
+class HashtagsField(BoundedListField):
     """A post's hashtags, normalised the one way (social.text.normalise_hashtags): '#' added, duplicates dropped."""
 
     child = serializers.CharField(max_length=100)
@@ -58,7 +60,7 @@ class SocialAccountInput(serializers.Serializer):
     handle = serializers.CharField(max_length=255)
     access_token = serializers.CharField(write_only=True, required=False, allow_blank=True, default="", max_length=4096)
     refresh_token = serializers.CharField(write_only=True, required=False, allow_blank=True, default="", max_length=4096)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    expires_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
     external_id = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     metadata = JSONObjectField(required=False, default=dict, help_text="Platform-specific settings, e.g. WhatsApp's "
                                "phone_number_id and recipients (see README, Connecting platforms).")

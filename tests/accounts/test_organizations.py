@@ -1,6 +1,6 @@
 import pytest
 
-from backend.accounts.models import Invite, Membership, Role
+from backend.accounts.models import Invite, Membership, Role, invite_token_new
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +57,8 @@ def test_invite_and_accept(owner_client, org, make_user, client_for):
     assert accepted.status_code == 200
     assert accepted.data["role"] == "editor"
     assert Membership.objects.get(user=newcomer, organization=org).role == Role.EDITOR
-    # single use
-    assert client_for(make_user()).post(f"/api/invites/{token}/accept/").status_code == 409
+    # single use (and bound to its email: anyone else gets a 403, see tests/attacks/test_invites.py)
+    assert client_for(newcomer).post(f"/api/invites/{token}/accept/").status_code == 409
     assert client_for(newcomer).post("/api/invites/nope/accept/").status_code == 404
 
 
@@ -113,7 +113,9 @@ def test_expired_invite(owner_client, org, make_user, client_for):
 
     from django.utils import timezone
 
-    invite = Invite.objects.create(organization=org, email="x@example.com", role=Role.VIEWER, expires_at=timezone.now() - timedelta(days=1))
-    response = client_for(make_user()).post(f"/api/invites/{invite.token}/accept/")
+    token, token_hash = invite_token_new()
+    Invite.objects.create(organization=org, email="x@example.com", role=Role.VIEWER, token_hash=token_hash,
+                          expires_at=timezone.now() - timedelta(days=1))
+    response = client_for(make_user("x@example.com")).post(f"/api/invites/{token}/accept/")
     assert response.status_code == 409
     assert response.data["code"] == "invite_expired"

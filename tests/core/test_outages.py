@@ -75,6 +75,7 @@ class Server:
             JWT_SIGNING_KEY=settings.SIMPLE_JWT["SIGNING_KEY"],
             FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
             CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+            REDIS_URL="",  # the shared cache (throttles) in the database, so only the service under test is down
             LOG_LEVEL="ERROR",
             DEBUG="0",
         )

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from backend.core.redaction import redact_secrets
+
 from ..offers import UntrueOffer, exact_discount, offer_discount, offer_text_check
 
 LANGUAGES: dict[str, str] = {"en": "English", "hi": "Hindi", "ta": "Tamil"}
@@ -55,6 +57,7 @@ class ProviderError(Exception):
     def __init__(self, kind: str, message: str) -> None:
         if kind not in self.KINDS:
             raise ValueError(f"Unknown ProviderError kind: {kind!r}")
+        message = redact_secrets(message)  # providers echo keys they were sent
         super().__init__(message)
         self.kind = kind
         self.message = message

@@ -21,6 +21,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 
+from backend.core.redaction import redact_secrets
+
 from .requirements import Requirements
 
 
@@ -66,6 +68,7 @@ class PublishError(Exception):
         code: str = "",
         retry_after: float | None = None,
     ) -> None:
+        message = redact_secrets(message)  # platforms echo tokens they were sent
         super().__init__(message)
         self.kind = ErrorKind(kind)
         self.message = message
