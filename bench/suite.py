@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         x_accounts=scale.x_accounts, on_target_loaded=on_target_loaded,
     )
     total = dataset.rows_loaded
-    print(f"loaded {total:,} posts in all in {dataset.load_seconds:.1f} s (COPY, indexes rebuilt, ANALYZE)", flush=True)
+    print(f"loaded {total:,} posts in all in {dataset.load_seconds:.1f} s (COPY, indexes rebuilt, VACUUM ANALYZE)", flush=True)
     org_posts = f"{scale.target_posts // 1000}k"
     table_posts = f"{total / 1e6:.1f}M" if total >= 1e6 else f"{total // 1000}k"
 
@@ -246,10 +246,12 @@ def main(argv: list[str] | None = None) -> int:
             env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
             done = subprocess.run([sys.executable, str(poster), str(scale.poster_runs)], cwd=ROOT, env=env,
                                   capture_output=True, text=True, timeout=600)
-            match = re.search(r"^portrait\s+\S+\s+(\d+)", done.stdout, re.MULTILINE)
+            match = re.search(r"^portrait\s+\S+\s+(\d+)(?:\s+(\d+))?", done.stdout, re.MULTILINE)
             if match:
                 ms = float(match.group(1))
-                report.row(f"poster render, portrait, offline (median of {scale.poster_runs})", f"{ms:.0f} ms", "goal 150 ms", ms / 150, "≤ 150 ms", ms <= 150)
+                own = f"; its own baseline {match.group(2)} ms" if match.group(2) else ""
+                report.row(f"poster render, portrait, offline (median of {scale.poster_runs})", f"{ms:.0f} ms", f"goal 150 ms{own}",
+                           ms / 150, "≤ 150 ms", ms <= 150)
             else:
                 report.check(False, f"poster bench printed no portrait figure:\n{done.stdout}\n{done.stderr[-2000:]}")
 
