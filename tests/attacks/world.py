@@ -149,7 +149,8 @@ BODIES: dict[tuple[str, str], Callable[[World, User], Any]] = {
     ("POST", "/api/textile/caption/"): lambda w, u: {"organization": w.org.pk, "product_name": "Silk saree", "price": "2500", "variants": 1},
     ("POST", "/api/textile/poster/"): lambda w, u: {"asset_id": w.asset.pk, "title": "Silk", "price": "2000", "original_price": "2500"},
 }
-MULTIPART = {("POST", "/api/media/")}
+# Operations whose one documented request content type is multipart (they may carry a file).
+MULTIPART = {("POST", "/api/media/"), ("POST", "/api/social/preflight/"), ("POST", "/api/textile/poster/")}
 
 QUERIES: dict[tuple[str, str], Callable[[World], dict]] = {
     ("GET", "/api/usage/"): lambda w: {"organization": w.org.pk},
