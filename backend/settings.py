@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "backend.social",
     "backend.scheduling",
     "backend.ai_services",
+    "backend.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The dashboard's languages (backend/dashboard/locale); each user picks one.
+LANGUAGES = [("en", "English"), ("hi", "Hindi"), ("ta", "Tamil")]
+LOGIN_URL = "/app/login/"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -227,10 +231,6 @@ USE_TZ = True
 # without it they are found in the installed apps (STATIC_USE_FINDERS, on by default).
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
 WHITENOISE_USE_FINDERS = env_bool("STATIC_USE_FINDERS", True)
 try:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves it (empty before collectstatic)
@@ -238,10 +238,11 @@ except OSError:
     pass
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Media files are written whole or not at all (a full or read-only disk leaves no partial file).
+# Media files are written whole or not at all (a full or read-only disk leaves no partial file);
+# static files are gathered compressed for WhiteNoise.
 STORAGES = {
     "default": {"BACKEND": "backend.core.storage.AtomicFileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Seconds a client is asked to wait (Retry-After) when the database, the broker or the media disk
 # does not answer (JSON 503/507, see backend/core/outages.py).

@@ -47,6 +47,7 @@ api = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api)),
+    path("app/", include("backend.dashboard.urls")),
 ]
 
 if settings.SERVE_MEDIA:

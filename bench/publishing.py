@@ -73,7 +73,10 @@ class PublishingBench:
             BEAT_SETTINGS,
             CELERY_BROKER_URL=broker,
             X_API_BASE_URL=self.platform_url,
+            # The worker must decrypt the tokens this process wrote: same keys, and the same
+            # SECRET_KEY they derive from when none are set (each var dir generates its own).
             FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
+            SECRET_KEY=settings.SECRET_KEY,
         )
         self.stack.celery("beat", "beat", "--loglevel", "WARNING", "--pidfile", str(self.stack.log_dir / "beat.pid"),
                           "--schedule", str(self.stack.log_dir / "beat-schedule"))

@@ -16,11 +16,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import APIException
 
 from backend.accounts.models import MANAGER_ROLES, Organization, User
 from backend.accounts.permissions import require_role
+from backend.core.exceptions import DomainError
 
 from .models import OAuthState, SocialAccount
 from .platforms.base import PublishError, SocialMediaService, pkce_pair
@@ -29,10 +28,9 @@ from .tokens import token_fields
 logger = logging.getLogger(__name__)
 
 
-class OAuthError(APIException):
-    """A 400 `{"detail", "code"}` of the OAuth flow."""
+class OAuthError(DomainError):
+    """A 400 `{"detail", "code"}` of the OAuth flow (a domain error, mapped at the edge)."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The OAuth connection failed."
     default_code = "oauth_error"
 

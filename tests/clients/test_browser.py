@@ -1,5 +1,6 @@
-"""The docs and the admin in a real browser (headless Chromium through chromedriver), offline:
-every host but 127.0.0.1 is made unresolvable, so a page that needs a CDN or Google Fonts breaks.
+"""The docs and the admin in a real browser (headless Chromium, the Debian package, driven by
+Playwright as the dashboard's browser tests do), offline: every host but 127.0.0.1 is made
+unresolvable, so a page that needs a CDN or Google Fonts breaks.
 
 Swagger UI: the page renders the schema, "Authorize" takes a JWT, and "Try it out" runs
 GET /api/auth/me/ and shows 200 with the caller's email. ReDoc renders. /admin/login/ is styled
@@ -7,8 +8,8 @@ GET /api/auth/me/ and shows 200 with the caller's email. ReDoc renders. /admin/l
 """
 from __future__ import annotations
 
+import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -16,119 +17,92 @@ import pytest
 from .live import REPORTED, LiveServer, tool_problem
 
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
-TIMEOUT = 90
+TIMEOUT_MS = 90_000
+# Record what a page's Content-Security-Policy refused to fetch.
+RECORD_BLOCKED = "window.__blocked = []; document.addEventListener('securitypolicyviolation', e => window.__blocked.push(e.blockedURI));"
 
-
-def find(names) -> str | None:
-    for name in names:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    binary, driver_path = find(CHROMIUM), find(("chromedriver",))
-    if not binary or not driver_path:
-        tool_problem("headless Chromium", "chromium and chromedriver are not installed (Debian: chromium, chromium-driver)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+def page():
+    binary = os.environ.get("POSTLOOM_CHROMIUM") or next(filter(None, map(shutil.which, CHROMIUM)), None)
+    if not binary or not Path(binary).exists():
+        tool_problem("headless Chromium", "chromium is not installed (Debian: chromium; bin/test installs it)")
+    from playwright.sync_api import sync_playwright
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for argument in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,1000",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-        # Offline: nothing but this machine resolves.
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.set_page_load_timeout(TIMEOUT)
-    # Record what a page's Content-Security-Policy refused to fetch.
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
-        "window.__blocked = []; document.addEventListener('securitypolicyviolation', e => window.__blocked.push(e.blockedURI));"
-    )})
-    yield driver
-    driver.quit()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=binary, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+            # Offline: nothing but this machine resolves.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        ])
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(RECORD_BLOCKED)
+        yield context.new_page()
+        context.close()
+        browser.close()
 
 
-def wait(driver, condition, *, what: str, timeout: float = TIMEOUT):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout, poll_frequency=0.25).until(condition, message=f"waiting for {what}")
-
-
-def css(selector):
-    from selenium.webdriver.common.by import By
-
-    def present(driver):
-        found = driver.find_elements(By.CSS_SELECTOR, selector)
-        return found[0] if found and found[0].is_displayed() else False
-
-    return present
-
-
-def resources_outside(driver, base: str) -> list[str]:
+def resources_outside(page, base: str) -> list[str]:
     """What the page fetched from anywhere but this server (a fetch its CSP refused is not sent)."""
-    urls = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)") or []
-    blocked = set(driver.execute_script("return window.__blocked || []"))
+    urls = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)") or []
+    blocked = set(page.evaluate("window.__blocked || []"))
     return [url for url in urls if not url.startswith((base, "data:", "blob:")) and url not in blocked]
 
 
-def screenshot(driver, tmp_path: Path, name: str) -> Path:
+def screenshot(page, tmp_path: Path, name: str) -> Path:
     path = tmp_path / f"{name}.png"
-    driver.save_screenshot(str(path))
+    page.screenshot(path=str(path))
     REPORTED.append(f"browser screenshot: {path}")
     return path
 
 
-def test_swagger_ui_authorizes_and_runs_a_call(browser, api_server: LiveServer, tmp_path):
+def test_swagger_ui_authorizes_and_runs_a_call(page, api_server: LiveServer, tmp_path):
     token = api_server.signup("docs-reader@example.com")
-    browser.get(f"{api_server.url}/api/docs/")
-    wait(browser, css(".swagger-ui .info .title"), what="Swagger UI to render the schema")
-    assert "Postloom API" in browser.find_element("css selector", ".swagger-ui .info .title").text
+    page.goto(f"{api_server.url}/api/docs/")
+    title = page.locator(".swagger-ui .info .title")
+    title.wait_for()
+    assert "Postloom API" in title.inner_text()
 
-    css(".swagger-ui .btn.authorize")(browser).click()
-    field = wait(browser, css(".auth-container input[type=text], .auth-container input"), what="the Authorize dialog")
-    field.send_keys(token)
-    css(".auth-btn-wrapper .btn.modal-btn.auth.authorize")(browser).click()
-    wait(browser, css(".auth-btn-wrapper .btn-done"), what="the token to be accepted").click()
+    page.locator(".swagger-ui .btn.authorize").first.click()
+    page.locator(".auth-container input").first.fill(token)
+    page.locator(".auth-btn-wrapper .btn.modal-btn.auth.authorize").first.click()
+    page.locator(".auth-btn-wrapper .btn-done").first.click()
 
-    operation = wait(browser, css("#operations-auth-auth_me_retrieve"), what="the GET /api/auth/me/ operation")
-    operation.find_element("css selector", ".opblock-summary").click()
-    wait(browser, css("#operations-auth-auth_me_retrieve .try-out__btn"), what="Try it out").click()
-    wait(browser, css("#operations-auth-auth_me_retrieve .btn.execute"), what="Execute").click()
-    status = wait(
-        browser, css("#operations-auth-auth_me_retrieve .live-responses-table .response .response-col_status"),
-        what="the live response",
-    )
-    body = browser.find_element("css selector", "#operations-auth-auth_me_retrieve .live-responses-table").text
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", status)
-    screenshot(browser, tmp_path, "swagger-ui")
-    assert status.text.strip() == "200", body
+    operation = page.locator("#operations-auth-auth_me_retrieve")
+    operation.locator(".opblock-summary").first.click()
+    operation.locator(".try-out__btn").click()
+    operation.locator(".btn.execute").click()
+    status = operation.locator(".live-responses-table .response .response-col_status").first
+    status.wait_for()
+    body = operation.locator(".live-responses-table").inner_text()
+    status.scroll_into_view_if_needed()
+    screenshot(page, tmp_path, "swagger-ui")
+    assert status.inner_text().strip() == "200", body
     assert "docs-reader@example.com" in body
-    assert resources_outside(browser, api_server.url) == []
+    assert resources_outside(page, api_server.url) == []
 
 
-def test_redoc_renders_offline(browser, api_server: LiveServer, tmp_path):
-    browser.get(f"{api_server.url}/api/redoc/")
-    wait(browser, css(".api-content h1"), what="ReDoc to render the schema")
-    assert "Postloom API" in browser.find_element("css selector", ".api-content h1").text
-    screenshot(browser, tmp_path, "redoc")
-    assert resources_outside(browser, api_server.url) == []
+def test_redoc_renders_offline(page, api_server: LiveServer, tmp_path):
+    page.goto(f"{api_server.url}/api/redoc/")
+    heading = page.locator(".api-content h1").first
+    heading.wait_for()
+    assert "Postloom API" in heading.inner_text()
+    screenshot(page, tmp_path, "redoc")
+    assert resources_outside(page, api_server.url) == []
 
 
-def test_admin_login_is_styled(browser, api_server: LiveServer, tmp_path):
-    browser.get(f"{api_server.url}/admin/login/")
-    wait(browser, css("#login-form"), what="the admin login form")
-    stylesheets = browser.execute_script("return Array.from(document.styleSheets).filter(s => s.href && s.cssRules.length).length")
-    header = browser.execute_script("return getComputedStyle(document.querySelector('#header')).backgroundColor")
-    button = browser.execute_script("return getComputedStyle(document.querySelector('input[type=submit]')).backgroundColor")
-    screenshot(browser, tmp_path, "admin-login")
+def test_admin_login_is_styled(page, api_server: LiveServer, tmp_path):
+    page.goto(f"{api_server.url}/admin/login/")
+    page.locator("#login-form").wait_for()
+    stylesheets = page.evaluate("Array.from(document.styleSheets).filter(s => s.href && s.cssRules.length).length")
+    header = page.evaluate("getComputedStyle(document.querySelector('#header')).backgroundColor")
+    button = page.evaluate("getComputedStyle(document.querySelector('input[type=submit]')).backgroundColor")
+    screenshot(page, tmp_path, "admin-login")
     assert stylesheets >= 1
     assert header not in ("", "rgba(0, 0, 0, 0)", "transparent"), header  # the admin's colour, from base.css
     assert button not in ("", "rgba(0, 0, 0, 0)"), button
-    assert resources_outside(browser, api_server.url) == []
+    assert resources_outside(page, api_server.url) == []

@@ -1,0 +1,355 @@
+"""The dashboard in a real browser: headless Chromium (Debian's `chromium`, driven by Playwright)
+against a live server (runserver) with a real Celery worker and beat, on a private SQLite file
+and filesystem broker. Screenshots of every page go to artifacts/dashboard/ (gitignored).
+
+Skipped, with the reason printed, only where Chromium is not installed."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone as dt_timezone
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_image
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "dashboard"
+CHROMIUM = os.environ.get("POSTLOOM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "Browser-Test-Passw0rd!"
+# A poster limit of 1 makes the second poster of the month the 429 case.
+AI_PLANS = '{"free": {"caption": 50, "poster": 1}}'
+
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveStack:
+    """runserver + a Celery worker with embedded beat, sharing a private SQLite file and broker."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="postloom-browser-"))
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")}
+        env.update({
+            "DJANGO_SETTINGS_MODULE": "backend.settings",
+            "POSTLOOM_VAR_DIR": str(self.dir / "var"),
+            "MEDIA_ROOT": str(self.dir / "media"),
+            "PUBLIC_BASE_URL": self.url,
+            "PUBLISH_INTERVAL_SECONDS": "2",
+            "AI_PROVIDER": "offline",
+            "AI_PLANS_JSON": AI_PLANS,
+            "AI_POSTER_BACKGROUND": "never",
+            "FIELD_ENCRYPTION_KEYS": "sDXYZaYoa2nIrrbzB0G1EOOWSRgGPiXG3gbDg-pzBgA=",
+            "DEBUG": "0",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        })
+        self.env = env
+        self.procs: list[subprocess.Popen] = []
+
+    def manage(self, *args: str) -> str:
+        out = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr[-3000:]
+        return out.stdout
+
+    def start(self) -> None:
+        self.manage("migrate", "--noinput")
+        log = open(self.dir / "server.log", "w")
+        self.procs.append(subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        ))
+        wlog = open(self.dir / "worker.log", "w")
+        self.procs.append(subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "backend", "worker", "-B", "--concurrency=2", "--loglevel=WARNING",
+             "-s", str(self.dir / "beat-schedule")],
+            cwd=ROOT, env=self.env, stdout=wlog, stderr=subprocess.STDOUT,
+        ))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("runserver did not start: " + (self.dir / "server.log").read_text()[-2000:])
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def live():
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium is not installed at {CHROMIUM} (bin/setup installs the Debian package `chromium`)"
+        print(f"\nSKIPPED browser tests: {message}")
+        pytest.skip(message)
+    if not AXE.exists():
+        subprocess.run([str(ROOT / "bin" / "build-ui"), "--deps"], cwd=ROOT, check=True, timeout=300)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stack = LiveStack()
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(live):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def signup(page, live, email: str, *, shop: str = "Lakshmi Silks", lang: str = "en") -> None:
+    page.goto(f"{live.url}/app/signup/?lang={lang}")
+    page.get_by_label("Your name" if lang == "en" else "आपका नाम").fill("Lakshmi")
+    page.fill("input[name=organization_name]", shop)
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button")
+    page.wait_for_url(f"{live.url}/app/accounts/")
+
+
+def login(page, live, email: str) -> None:
+    page.goto(f"{live.url}/app/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live.url}/app/")
+
+
+def connect_sandbox(page, live, handle: str) -> None:
+    page.goto(f"{live.url}/app/accounts/")
+    page.select_option("#connect-platform", "sandbox")
+    page.fill("#connect-handle", handle)
+    page.click("#connect-submit")
+    page.wait_for_selector(f"[data-account] >> text={handle}")
+
+
+def compose(page, live, *, handle: str, caption: str, seconds_ahead: int, tz: str = "UTC") -> None:
+    """Open the compose modal from the dashboard and schedule one post (the org's timezone is UTC)."""
+    page.goto(f"{live.url}/app/")
+    page.click("#new-post")
+    dialog = page.locator("#compose-dialog")
+    dialog.wait_for()
+    dialog.get_by_label(handle, exact=False).check()
+    page.fill("#caption", caption)
+    when = (datetime.now(dt_timezone.utc) + timedelta(seconds=seconds_ahead)).strftime("%Y-%m-%dT%H:%M:%S")
+    page.fill("#scheduled_time", when)
+    page.click("#compose-submit")
+    page.wait_for_selector("#compose-dialog", state="detached")
+
+
+def row(page, caption_start: str):
+    return page.locator("#posts-table tr", has_text=caption_start)
+
+
+def test_schedule_ten_seconds_ahead_turns_posted_without_reload_then_cancel_and_retry(live, new_page):
+    page = new_page()
+    signup(page, live, "owner@shop.example")
+    shot(page, "accounts-empty")
+    connect_sandbox(page, live, "@lakshmi_silks")
+    shot(page, "accounts")
+
+    # The live count: the server counts with the platform's rule as the caption is typed.
+    page.goto(f"{live.url}/app/")
+    page.click("#new-post")
+    page.locator("#compose-dialog").get_by_label("@lakshmi_silks", exact=False).check()
+    page.locator("#caption").press_sequentially("Silk 🎉")
+    page.wait_for_selector("[data-check=sandbox] [data-count]:text-is('6')")
+    shot(page, "compose-modal")
+    page.click("[data-close-modal]")
+
+    compose(page, live, handle="@lakshmi_silks", caption="Fresh Kanchipuram silk, 10 seconds away", seconds_ahead=10)
+    compose(page, live, handle="@lakshmi_silks", caption="Broken on purpose [sandbox:fail-permanent]", seconds_ahead=10)
+    assert "post(s) scheduled" in page.locator("#toasts").inner_text()
+    good, bad = row(page, "Fresh Kanchipuram"), row(page, "Broken on purpose")
+    assert good.locator("[data-status]").get_attribute("data-status") == "scheduled"
+    page.evaluate("window.__noReload = true")
+    good.locator("[data-status=posted]").wait_for(timeout=45_000)  # the table refreshes itself
+    bad.locator("[data-status=failed]").wait_for(timeout=20_000)
+    assert page.evaluate("window.__noReload") is True
+    page.locator("#stats [data-stat=posted]:text-is('1')").wait_for(timeout=15_000)
+    shot(page, "dashboard")
+
+    bad.locator("[data-action=retry]").click()
+    bad.locator("[data-status=scheduled]").wait_for()
+    assert "Post scheduled again." in page.locator("#toasts").inner_text()
+    bad.locator("[data-action=cancel]").click()
+    bad.locator("[data-status=cancelled]").wait_for()
+    assert "Post cancelled." in page.locator("#toasts").inner_text()
+    assert page.evaluate("window.__noReload") is True
+
+    # A post's page: its publish attempts (and engagement once read).
+    good.get_by_role("link").first.click()
+    page.wait_for_selector("[data-attempt=success]")
+    serious = [v for v in _axe(page) if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
+    shot(page, "post")
+    page.go_back()
+
+    # Filters and search narrow the table in place.
+    page.select_option("select[name=status]", "posted")
+    page.wait_for_function("() => !document.querySelector('#posts-table').innerText.includes('Broken on purpose')")
+    assert row(page, "Fresh Kanchipuram").count() == 1
+
+
+def test_editors_post_waits_for_the_owners_approval(live, new_page):
+    owner_page = new_page()
+    signup(owner_page, live, "owner2@shop.example", shop="Meena Sarees")
+    connect_sandbox(owner_page, live, "@meena")
+    live.manage("shell", "-c", (
+        "from backend.accounts.models import *; "
+        "org = Organization.objects.get(name='Meena Sarees'); "
+        f"u = User.objects.create_user(email='editor@shop.example', password='{PASSWORD}'); "
+        "Membership.objects.create(user=u, organization=org, role=Role.EDITOR)"
+    ))
+    editor_page = new_page()
+    login(editor_page, live, "editor@shop.example")
+    compose(editor_page, live, handle="@meena", caption="Editor's Pongal offer", seconds_ahead=3600)
+    editor_row = row(editor_page, "Editor's Pongal offer")
+    assert editor_row.locator("[data-status]").get_attribute("data-status") == "pending"
+    assert editor_row.locator("[data-action=approve]").count() == 0
+
+    owner_page.goto(f"{live.url}/app/")
+    owner_row = row(owner_page, "Editor's Pongal offer")
+    owner_row.locator("[data-action=approve]").click()
+    owner_row.locator("[data-status=scheduled]").wait_for()
+    assert "Post approved." in owner_page.locator("#toasts").inner_text()
+
+
+def test_studio_generates_a_poster_schedules_it_and_shows_the_429(live, new_page, tmp_path):
+    page = new_page()
+    signup(page, live, "studio@shop.example", shop="Devi Textiles")
+    connect_sandbox(page, live, "@devi")
+    photo = tmp_path / "saree.jpg"
+    photo.write_bytes(make_image(size=(900, 1100), color=(150, 30, 60)))
+    page.goto(f"{live.url}/app/studio/")
+    page.set_input_files("#product_image", str(photo))
+    page.fill("#title", "Banarasi silk saree")
+    page.fill("#price", "1999")
+    page.click("#generate")
+    poster = page.locator("#poster")
+    poster.wait_for()
+    assert page.evaluate("() => document.querySelector('#poster').naturalWidth") > 0
+    shot(page, "studio-poster")
+    page.locator("input[name=caption]").nth(1).check()
+    page.locator("input[name=social_accounts]").first.check()
+    when = (datetime.now(dt_timezone.utc) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S")
+    page.fill("section[aria-labelledby=result-title] input[name=scheduled_time]", when)
+    page.click("section[aria-labelledby=result-title] button")
+    page.wait_for_url(f"{live.url}/app/")
+    assert page.locator("#posts-table [data-status=scheduled]").count() == 1
+
+    page.goto(f"{live.url}/app/studio/")
+    page.set_input_files("#product_image", str(photo))
+    page.fill("#title", "Cotton kurti")
+    page.fill("#price", "499")
+    page.click("#generate")
+    error = page.locator("#studio-error")
+    error.wait_for()
+    assert "limit" in error.inner_text().lower()
+    shot(page, "studio-429")
+
+
+def test_hindi_ui_phone_width_and_no_serious_accessibility_violations(live, new_page):
+    page = new_page(viewport={"width": 360, "height": 760})
+    page.goto(f"{live.url}/app/login/")
+    violations = _axe(page)
+    page.goto(f"{live.url}/app/signup/")
+    violations += _axe(page)
+    signup(page, live, "hindi@shop.example", shop="Ganga Handloom", lang="hi")
+    connect_sandbox(page, live, "@ganga")
+    page.goto(f"{live.url}/app/")
+    assert page.locator("html").get_attribute("lang") == "hi"
+    assert page.get_by_role("heading", name="डैशबोर्ड").is_visible()
+    assert page.get_by_role("link", name="नई पोस्ट").is_visible()
+    shot(page, "dashboard-hindi-360")
+    for path in ("/app/", "/app/accounts/", "/app/studio/", "/app/compose/", "/app/members/"):
+        page.goto(f"{live.url}{path}")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width}px wide on a 360px screen"
+        violations += _axe(page)
+        shot(page, "phone" + path.strip("/").replace("/", "-").replace("app", "app-"))
+    page.goto(f"{live.url}/app/")
+    page.click("#new-post")
+    page.locator("#compose-dialog").wait_for()
+    violations += _axe(page)
+    # Keyboard: the first Tab lands on the skip link, and every control can take focus.
+    page.goto(f"{live.url}/app/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.getAttribute('href')") == "#main"
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert not serious, "\n".join(f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in serious)
+
+
+def test_every_page_reads_with_javascript_off(live, new_page):
+    page = new_page(java_script_enabled=False)
+    signup(page, live, "nojs@shop.example", shop="Plain Shop")
+    connect_sandbox(page, live, "@plain")
+    page.goto(f"{live.url}/app/compose/")
+    page.get_by_label("@plain", exact=False).check()
+    page.fill("#caption", "No JavaScript needed")
+    page.fill("#scheduled_time", (datetime.now(dt_timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"))
+    page.click("#compose-submit")
+    page.wait_for_url(f"{live.url}/app/")
+    target = row(page, "No JavaScript needed")
+    assert target.locator("[data-status=scheduled]").count() == 1
+    target.locator("[data-action=cancel]").click()
+    page.wait_for_url(f"{live.url}/app/**")
+    assert row(page, "No JavaScript needed").locator("[data-status=cancelled]").count() == 1
+    for path in ("/app/studio/", "/app/accounts/"):
+        page.goto(f"{live.url}{path}")
+        assert page.locator("h1").inner_text()
+    shot(page, "dashboard-no-js")
+
+
+def _axe(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [{**v, "page": page.url} for v in result["violations"]]
