@@ -144,7 +144,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         page = self.paginate_queryset(services.invite_list(organization=self.get_object(), by=request.user))
         return self.get_paginated_response(InviteListOutput(page, many=True).data)
 
-    @extend_schema(request=InviteInput, responses={201: InviteOutput})
+    @extend_schema(request=InviteInput, responses={201: InviteOutput}, summary="Invite someone to the organization")
     @invites.mapping.post
     @idempotent
     def invite_create(self, request, pk=None):
@@ -154,7 +154,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         invite = services.invite_create(organization=organization, by=request.user, **body.validated_data)
         return Response(InviteOutput(invite).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None}, summary="Revoke an invitation")
     @action(detail=True, methods=["delete"], url_path=r"invites/(?P<invite_id>\d{1,18})")
     def invite(self, request, pk=None, invite_id=None):
         services.invite_revoke(organization=self.get_object(), by=request.user, invite_id=int(invite_id))

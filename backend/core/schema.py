@@ -92,11 +92,11 @@ IDEMPOTENCY_KEY = {
 
 ACTION_SUMMARIES = {
     "list": "List {plural}",
-    "retrieve": "A {singular}",
-    "create": "Create a {singular}",
-    "update": "Replace a {singular}",
-    "partial_update": "Update a {singular}",
-    "destroy": "Delete a {singular}",
+    "retrieve": "{Article} {singular}",
+    "create": "Create {article} {singular}",
+    "update": "Replace {article} {singular}",
+    "partial_update": "Update {article} {singular}",
+    "destroy": "Delete {article} {singular}",
 }
 
 
@@ -115,7 +115,8 @@ class PostloomAutoSchema(AutoSchema):
         singular = str(model._meta.verbose_name) if model else "resource"
         plural = str(model._meta.verbose_name_plural) if model else "resources"
         if action in ACTION_SUMMARIES:
-            return ACTION_SUMMARIES[action].format(singular=singular, plural=plural)
+            article = "an" if singular[:1].lower() in "aeiou" else "a"
+            return ACTION_SUMMARIES[action].format(singular=singular, plural=plural, article=article, Article=capfirst(article))
         if action:
             return f"{capfirst(action.replace('_', ' '))} ({singular})"
         view_doc = (type(self.view).__doc__ or "").strip()
