@@ -22,6 +22,7 @@ from typing import Any
 from django.utils.text import capfirst
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, force_instance
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.fields import empty
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -37,6 +38,16 @@ class ErrorOutput(serializers.Serializer):
 class ThrottledErrorOutput(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.ChoiceField(choices=["throttled"])
+
+
+def error_responses(*codes: int, **descriptions: str) -> dict:
+    """Error answers an operation names in its extend_schema, with its own wording where given
+    (`_409="..."`): the bodies are the contract's shapes, filled in by PostloomAutoSchema (400 field
+    errors or `{detail, code}`, the others `{detail, code}`), as for the errors it adds itself."""
+    return {
+        code: OpenApiResponse(description=descriptions.get(f"_{code}", DESCRIPTIONS[str(code)]))
+        for code in codes
+    }
 
 
 _SCHEMAS: dict[str, dict[str, Any]] = {
@@ -190,8 +201,10 @@ class PostloomAutoSchema(AutoSchema):
         for code, schema in wanted.items():
             if code not in responses:
                 responses[code] = self._response(code, schema)
-            elif not responses[code].get("content"):
-                responses[code] = self._response(code, schema, description=responses[code].get("description"))
+        for code, response in list(responses.items()):
+            # An error the view names itself (error_responses) gets the contract's body.
+            if code[0] in "45" and not response.get("content"):
+                responses[code] = self._response(code, wanted.get(code, error), description=response.get("description"))
 
         if throttled or usage_error:
             self._add_429(responses, throttled=throttled, usage_error=usage_error)
