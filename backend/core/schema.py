@@ -205,6 +205,13 @@ class PostloomAutoSchema(AutoSchema):
             # An error the view names itself (error_responses) gets the contract's body.
             if code[0] in "45" and not response.get("content"):
                 responses[code] = self._response(code, wanted.get(code, error), description=response.get("description"))
+        own_400 = [media["schema"] for media in responses["400"]["content"].values()][0]
+        if own_400 != wanted["400"]:
+            # A view's own 400 body (an import's report) is one more shape beside the field errors
+            # and `{detail, code}` any input can still give.
+            responses["400"] = self._response(
+                "400", {"oneOf": [own_400, *wanted["400"]["oneOf"]]}, description=responses["400"].get("description"),
+            )
 
         if throttled or usage_error:
             self._add_429(responses, throttled=throttled, usage_error=usage_error)
