@@ -72,7 +72,7 @@ class LiveStack:
         self.manage("migrate", "--noinput")
         log = open(self.dir / "server.log", "w")
         self.procs.append(subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload", "--insecure"],
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         ))
         wlog = open(self.dir / "worker.log", "w")
@@ -274,8 +274,10 @@ def test_studio_generates_a_poster_schedules_it_and_shows_the_429(live, new_page
     page.fill("#title", "Banarasi silk saree")
     page.fill("#price", "1999")
     page.click("#generate")
-    poster = page.locator("#poster")
-    poster.wait_for()
+    page.locator("#poster").wait_for()
+    # The <img> is in the page before its file has loaded: wait for the load to end, then check
+    # that it ended with an image (a broken one completes with naturalWidth 0).
+    page.wait_for_function("() => document.querySelector('#poster').complete")
     assert page.evaluate("() => document.querySelector('#poster').naturalWidth") > 0
     shot(page, "studio-poster")
     page.locator("input[name=caption]").nth(1).check()
