@@ -20,7 +20,7 @@ def endpoint(org):
 def test_background_jobs_report_success(owner_client, org, settings, endpoint, django_capture_on_commit_callbacks):
     settings.AI_POSTER_BACKGROUND = "always"
     with django_capture_on_commit_callbacks(execute=True):
-        job_id = owner_client.post(POSTER, poster_body(), format="multipart").data["job"]["id"]
+        job_id = owner_client.post(POSTER, poster_body(), format="multipart").data["id"]
     [delivery] = WebhookDelivery.objects.filter(event="job.succeeded")
     assert delivery.payload["data"]["id"] == job_id and delivery.payload["data"]["status"] == "succeeded"
     assert delivery.payload["data"]["result"]["poster"]["asset_id"]
@@ -30,7 +30,7 @@ def test_background_jobs_report_failure(owner_client, org, settings, endpoint, f
     settings.AI_POSTER_BACKGROUND = "auto"
     fake_openai.script(CHAT, *[(500, SERVER_ERROR_BODY)] * 3)
     with django_capture_on_commit_callbacks(execute=True):
-        job_id = owner_client.post(POSTER, poster_body(), format="multipart").data["job"]["id"]
+        job_id = owner_client.post(POSTER, poster_body(), format="multipart").data["id"]
     [delivery] = WebhookDelivery.objects.filter(event="job.failed")
     assert delivery.payload["data"]["id"] == job_id and delivery.payload["data"]["error"]["code"] == "ai_provider_transient"
 

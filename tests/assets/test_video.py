@@ -114,7 +114,7 @@ def test_library_filters_by_kind(owner_client, clip):
 def test_a_poster_is_not_drawn_from_a_video(owner_client, clip):
     video = upload(owner_client, clip().read_bytes()).data
 
-    response = owner_client.post("/api/textile/poster/", {"asset_id": video["id"], "title": "Silk"}, format="json")
+    response = owner_client.post("/api/textile/poster/", {"asset_id": video["id"], "title": "Silk"}, format="multipart")
 
     assert response.status_code == 400
     assert "video" in str(response.data["asset_id"])

@@ -163,7 +163,7 @@ def test_core_workflow_through_the_generated_client(generated, api_server: LiveS
     job = accepted.parsed
     assert accepted.headers["Location"].endswith(f"/api/textile/jobs/{job.id}/")
     job = api("textile.textile_jobs_retrieve", 200, m.JobOutput, id=job.id).parsed
-    assert job.status == m.JobOutputStatusEnum.SUCCEEDED, job
+    assert job.status == m.JobStatusEnum.SUCCEEDED, job
     poster_asset = job.result.poster.asset_id
 
     # --- schedule with an Idempotency-Key: replay and reuse -------------------------------------------

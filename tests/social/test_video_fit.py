@@ -29,7 +29,7 @@ def fit(client, capture, **body):
 
 def test_a_too_wide_video_is_padded_for_x_in_the_background(owner_client, clip, django_capture_on_commit_callbacks):
     wide = upload(owner_client, clip(size=(1200, 300)).read_bytes())  # 4:1, X takes 1:3 to 3:1
-    assert owner_client.post("/api/social/preflight/", {"platform": "twitter", "asset_id": wide["id"], "caption": "x"}, format="json").data["video_fit"] == "fit"
+    assert owner_client.post("/api/social/preflight/", {"platform": "twitter", "asset_id": wide["id"], "caption": "x"}, format="multipart").data["video_fit"] == "fit"
 
     response = fit(owner_client, django_capture_on_commit_callbacks, asset_id=wide["id"], platform="twitter")
 
@@ -41,7 +41,7 @@ def test_a_too_wide_video_is_padded_for_x_in_the_background(owner_client, clip, 
     assert (result["kind"], result["source"], result["format"], result["codec"], result["audio_codec"]) == ("video", "fitted", "MP4", "h264", "aac")
     assert (result["width"], result["height"]) == (1200, 400)  # padded to 3:1, nothing cut
     assert result["duration"] == pytest.approx(2.0, abs=0.15)
-    check = owner_client.post("/api/social/preflight/", {"platform": "twitter", "asset_id": result["id"], "caption": "x"}, format="json")
+    check = owner_client.post("/api/social/preflight/", {"platform": "twitter", "asset_id": result["id"], "caption": "x"}, format="multipart")
     assert check.data["ok"] is True, check.data
 
 

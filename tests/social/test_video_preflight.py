@@ -82,8 +82,8 @@ def test_surround_sound_is_refused_by_reels():
 def test_preflight_api_checks_a_video_asset(owner_client, clip):
     video = owner_client.post("/api/media/", {"file": SimpleUploadedFile("r.mp4", clip().read_bytes())}, format="multipart").data
 
-    reels = owner_client.post("/api/social/preflight/", {"platform": "instagram", "caption": "Drape", "asset_id": video["id"]}, format="json")
-    x = owner_client.post("/api/social/preflight/", {"platform": "twitter", "caption": "Drape", "asset_id": video["id"]}, format="json")
+    reels = owner_client.post("/api/social/preflight/", {"platform": "instagram", "caption": "Drape", "asset_id": video["id"]}, format="multipart")
+    x = owner_client.post("/api/social/preflight/", {"platform": "twitter", "caption": "Drape", "asset_id": video["id"]}, format="multipart")
 
     assert reels.status_code == 200
     assert reels.data["ok"] is False
