@@ -322,6 +322,11 @@ class SocialMediaService(ABC):
         passed to `publish` as `PublishRequest.options`), as `{field: message}`. Default: none taken."""
         return {}
 
+    def account_video_problem(self, credentials: Credentials) -> str:
+        """Why this connected account cannot take a video post as it is connected ("" if it can);
+        checked when the post is scheduled and again by the upload itself. Default: nothing."""
+        return ""
+
     # A manually connected account needs an access token (the sandbox needs none).
     requires_access_token: ClassVar[bool] = True
     # Where to send someone whose platform is not connected with OAuth.

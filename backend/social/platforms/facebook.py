@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 from . import requirements
 from .base import CommentRequest, CommentResult, Credentials, ErrorKind, MediaItem, MetadataInvalid, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
-from .facebook_video import FacebookVideoMixin
+from .facebook_video import NO_USER_TOKEN, FacebookVideoMixin
 from .graph import POLICY_BLOCK, GraphPlatformService
 from .ids import GRAPH_ID, GRAPH_OBJECT_ID, external_id_problems, require_id
 from .http import expires_at, host_of
@@ -54,6 +54,9 @@ class FacebookService(FacebookVideoMixin, GraphPlatformService):
         if problems:
             raise MetadataInvalid(problems)
         return metadata, external_id.strip()
+
+    def account_video_problem(self, credentials: Credentials) -> str:
+        return "" if credentials.user_token else NO_USER_TOKEN
 
     def allowed_hosts(self) -> set[tuple[str, str]]:
         """Graph's hosts plus the video host Page videos are published on (facebook_video.py)."""

@@ -49,7 +49,7 @@ class FacebookVideoMixin:
         credentials, state = request.credentials, request.state
         item: MediaItem = request.media[0]
         user_token = credentials.user_token
-        if not user_token:
+        if not user_token:  # also refused when scheduled (FacebookService.account_video_problem)
             raise PublishError(ErrorKind.PERMANENT, NO_USER_TOKEN, code="reconnect_for_video")
         upload = state.setdefault("facebook_video", {})
         if upload.get("handle"):
