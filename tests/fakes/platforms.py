@@ -137,6 +137,9 @@ def facebook_video_publish(fake: FakePlatform, r: Recorded) -> Reply | None:
     handle = form.get("fbuploader_video_file_chunk", "")
     if not handle:
         return None
+    if r.headers.get("authorization", "") == f"Bearer {fake.state.get('facebook_user_token', '')}":
+        # "To publish a video on a Page you will need a Page access token" (Requirements)
+        return graph_error(400, 200, "(#200) Publishing a video on a Page requires a Page access token.")
     if "facebook_video_error" in fake.state:
         code, message = fake.state["facebook_video_error"]
         return graph_error(400, code, message)

@@ -133,3 +133,5 @@ def test_the_fake_refuses_a_wrong_offset_and_a_page_token(platforms):
     session = httpx.post(f"{platforms.url}/v23.0/{APP_ID}/uploads", params={"file_name": "a.mp4", "file_length": 10, "file_type": "video/mp4", "access_token": USER_TOKEN}).json()["id"]
     wrong = httpx.post(f"{platforms.url}/v23.0/{session}", content=b"12345", headers={"Authorization": f"OAuth {USER_TOKEN}", "file_offset": "5"})
     assert wrong.status_code == 400 and "expects 0" in wrong.json()["error"]["message"]
+    user_published = httpx.post(f"{platforms.url}/v23.0/{PAGE}/videos", data={"fbuploader_video_file_chunk": "2:c2FtcGxlx"}, headers={"Authorization": f"Bearer {USER_TOKEN}"})
+    assert user_published.status_code == 400 and user_published.json()["error"]["code"] == 200
