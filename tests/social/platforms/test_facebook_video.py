@@ -103,7 +103,7 @@ def test_a_page_connected_without_a_user_token_is_told_to_reconnect(platforms, v
     assert not platforms.requests
 
 
-def test_an_expired_user_token_is_an_auth_error_and_never_leaks(platforms, video):
+def test_a_token_meta_does_not_take_as_the_apps_user_token_is_refused_without_leaking(platforms, video):
     platforms.state["facebook_user_token"] = "another-token"
 
     with pytest.raises(PublishError) as failed:
