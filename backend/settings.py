@@ -503,6 +503,8 @@ SOCIAL_PLATFORMS = {
         "client_id": os.environ.get("FACEBOOK_CLIENT_ID", ""),
         "client_secret": os.environ.get("FACEBOOK_CLIENT_SECRET", ""),
         "scopes": env_list("FACEBOOK_SCOPES", ["pages_show_list", "pages_read_engagement", "pages_manage_posts"]),
+        # Page videos are published on the video host (Video API, "Publish a video").
+        "video_base_url": os.environ.get("FACEBOOK_GRAPH_VIDEO_BASE_URL", "https://graph-video.facebook.com"),
     },
     "instagram": {
         "base_url": os.environ.get("INSTAGRAM_GRAPH_BASE_URL", "https://graph.instagram.com"),

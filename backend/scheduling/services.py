@@ -49,7 +49,9 @@ def _check_content(
 ) -> None:
     if not caption.strip() and not hashtags and asset is None:
         raise ValidationFailed({"caption": ["A post needs a caption, hashtags or an image."]})
-    post_content_check(platform=social_account.platform, caption=caption, hashtags=hashtags, asset=asset, metadata=metadata)
+    post_content_check(
+        platform=social_account.platform, caption=caption, hashtags=hashtags, asset=asset, metadata=metadata, account=social_account
+    )
 
 
 def _check_first_comment(*, social_account: SocialAccount, first_comment: str) -> None:

@@ -9,7 +9,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
     list_filter = ["platform", "status"]
     search_fields = ["handle", "organization__name"]
     # Tokens are secrets: never shown, never edited here.
-    exclude = ["access_token", "refresh_token"]
+    exclude = ["access_token", "refresh_token", "user_token"]
 
 
 @admin.register(SandboxPublication)

@@ -10,8 +10,10 @@ from backend.assets.services import media_asset_create
 from backend.core.exceptions import ValidationFailed
 from backend.core.videos import VideoInfo
 
+from .models import SocialAccount
 from .platforms.registry import get_service
 from .preflight import PreflightResult, preflight
+from .tokens import credentials_for
 
 # Preflight names the media "image" or "video"; the API calls it asset_id.
 API_FIELDS = {"caption": "caption", "hashtags": "hashtags", "image": "asset_id", "video": "asset_id"}
@@ -58,15 +60,26 @@ def asset_media(asset: MediaAsset | None) -> dict:
 
 
 def post_content_check(
-    *, platform: str, caption: str, hashtags: list[str], asset: MediaAsset | None, metadata: dict | None = None
+    *,
+    platform: str,
+    caption: str,
+    hashtags: list[str],
+    asset: MediaAsset | None,
+    metadata: dict | None = None,
+    account: SocialAccount | None = None,
 ) -> None:
     """Raise ValidationFailed (a 400) listing, per field, every problem the platform would reject the
-    post for, including the post's own platform choices (`metadata[<platform>]`, e.g. TikTok's privacy)."""
+    post for, including the post's own platform choices (`metadata[<platform>]`, e.g. TikTok's privacy)
+    and, for a video, what the account itself lacks (a Facebook Page connected without a user token)."""
     result = post_preflight(platform=platform, caption=caption, hashtags=hashtags, fix=False, **asset_media(asset))
-    option_problems = get_service(platform).validate_post_options((metadata or {}).get(platform))
-    if result.ok and not option_problems:
+    service = get_service(platform)
+    option_problems = service.validate_post_options((metadata or {}).get(platform))
+    account_problem = service.account_video_problem(credentials_for(account)) if account is not None and asset is not None and asset.is_video else ""
+    if result.ok and not option_problems and not account_problem:
         return
     errors: dict[str, list[tuple[str, str]]] = {}
+    if account_problem:
+        errors["social_account"] = [(account_problem, "reconnect_for_video")]
     for name, message in option_problems.items():
         errors.setdefault("metadata", []).append((f"{name}: {message}", "invalid_platform_option"))
     for problem in result.problems:

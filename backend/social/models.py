@@ -25,6 +25,9 @@ class SocialAccount(models.Model):
     external_id = models.CharField(max_length=255, blank=True)
     access_token = EncryptedTextField(blank=True, default="")
     refresh_token = EncryptedTextField(blank=True, default="")
+    # A user token some uploads need besides the account's own token (Facebook: the long-lived
+    # user token that Meta's Resumable Upload API takes for Page videos; see facebook_video.py).
+    user_token = EncryptedTextField(blank=True, default="")
     expires_at = models.DateTimeField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
     # Token bookkeeping (see backend/social/tokens.py): bumped on every stored token change, so a

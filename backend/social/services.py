@@ -52,7 +52,7 @@ def social_account_disconnect(*, account: SocialAccount, by: User) -> tuple[Soci
         return account, False
     account_transition(
         account_id=account.pk, to=SocialAccount.Status.DISCONNECTED, current=account.status,
-        reason=f"Disconnected by {by.email}.", access_token="", refresh_token="", disconnected_at=timezone.now(),
+        reason=f"Disconnected by {by.email}.", access_token="", refresh_token="", user_token="", disconnected_at=timezone.now(),
     )
     account.refresh_from_db()
     return account, True

@@ -48,6 +48,7 @@ def credentials_for(account: SocialAccount) -> Credentials:
         external_id=account.external_id,
         access_token=account.access_token,
         refresh_token=account.refresh_token,
+        user_token=account.user_token,
         expires_at=account.expires_at,
         metadata=dict(account.metadata),
         token_version=account.token_version,
@@ -120,6 +121,7 @@ def token_fields(tokens: TokenSet, *, keep_refresh_token: str = "") -> dict:
     return {
         "access_token": tokens.access_token,
         "refresh_token": tokens.refresh_token or keep_refresh_token,
+        "user_token": tokens.user_token,
         "expires_at": tokens.expires_at,
         "refresh_expires_at": tokens.refresh_expires_at,
         "tokens_updated_at": timezone.now(),

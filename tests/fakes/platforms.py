@@ -63,6 +63,10 @@ def graph_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
     if not match:
         return None
     node = match.group(3).split("/", 1)[0]
+    if node.startswith("upload:") or match.group(3).endswith("/uploads"):
+        return facebook_upload_rules(fake, r, match.group(3))
+    if r.method == "POST" and match.group(3).endswith("/videos"):
+        return facebook_video_publish(fake, r)
     if not _graph_token(r) and node != "oauth":
         # "An access token is required to request this resource." (code 104)
         return graph_error(400, 104, "An access token is required to request this resource.")
@@ -76,6 +80,75 @@ def graph_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
     if r.method == "POST" and match.group(3).endswith("/messages"):
         return whatsapp_message_rules(fake, r)
     return instagram_reel_rules(fake, r, match.group(3))
+
+
+# Meta's Resumable Upload API (https://developers.facebook.com/docs/graph-api/guides/upload and
+# https://developers.facebook.com/docs/graph-api/resumable-upload-api, checked 2026-12-06):
+# `POST /{app-id}/uploads?file_name&file_length&file_type&access_token` with the app user's *User*
+# token → {"id": "upload:<session>"}; `POST /upload:<session>` with `Authorization: OAuth <user
+# token>` ("you must include the access token in the header or the call will fail") and
+# `file_offset`, bytes as body → {"h": "<handle>"}; `GET /upload:<session>` → {"id", "file_offset"}.
+# The docs name no error for a token that is not a user token or for a wrong offset: the fake
+# answers Graph's invalid-parameter envelope (code 100) for both, with the offset it expects.
+# `fake.state["facebook_user_token"]` is the token the fake takes as a user token;
+# `fake.state["facebook_drop_chunk"] = n` drops the connection on the n-th transfer (0-based) after
+# storing its bytes (a crash whose answer never came back).
+def facebook_upload_rules(fake: FakePlatform, r: Recorded, rest: str) -> Reply | None:
+    sessions = fake.state.setdefault("facebook_uploads", {})
+    user_token = fake.state.get("facebook_user_token", "")
+    if rest.endswith("/uploads"):
+        if r.method != "POST":
+            return None
+        params = r.params()
+        if params.get("access_token") != user_token:
+            return graph_error(400, 100, "(#100) The upload session must be started with a user access token of the app.")
+        if params.get("file_type") not in ("application/pdf", "image/jpeg", "image/jpg", "image/png", "video/mp4"):
+            return graph_error(400, 100, "(#100) Invalid file_type")
+        session = f"upload:MTphdHRhY2htZW50{len(sessions) + 1}"
+        sessions[session] = {"length": int(params.get("file_length", 0)), "data": b"", "transfers": 0, "app": rest.split("/", 1)[0]}
+        return Reply(200, {"id": session})
+    session = sessions.get(rest)
+    if r.headers.get("authorization", "") != f"OAuth {user_token}":
+        return graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token", type_="OAuthException")
+    if session is None:
+        return graph_error(400, 100, f"Unsupported {r.method.lower()} request. Object with ID '{rest}' does not exist.", subcode=33, type_="GraphMethodException")
+    if r.method == "GET":
+        return Reply(200, {"id": rest, "file_offset": len(session["data"])})
+    offset = r.headers.get("file_offset", "")
+    if offset != str(len(session["data"])):
+        return graph_error(400, 100, f"(#100) Invalid file_offset {offset}: the session expects {len(session['data'])}.")
+    if len(session["data"]) + len(r.body) > session["length"]:
+        return graph_error(400, 100, "(#100) More bytes than file_length.")
+    session["data"] += r.body
+    index, session["transfers"] = session["transfers"], session["transfers"] + 1
+    if fake.state.get("facebook_drop_chunk") == index:
+        fake.state.pop("facebook_drop_chunk")
+        return Reply(drop=True)
+    return Reply(200, {"h": f"2:c2FtcGxl{rest[len('upload:'):]}"})
+
+
+# Video API, "Publish a video" (https://developers.facebook.com/docs/video-api/guides/publishing):
+# `POST graph-video.facebook.com/{version}/{page-id}/videos` with the Page token and
+# `fbuploader_video_file_chunk={handle}` → {"id": "<video id>"}. The fake refuses a handle whose
+# session is incomplete or unknown, and `fake.state["facebook_video_error"]` = (code, message) makes
+# it answer that Graph error.
+def facebook_video_publish(fake: FakePlatform, r: Recorded) -> Reply | None:
+    form = r.form()
+    handle = form.get("fbuploader_video_file_chunk", "")
+    if not handle:
+        return None
+    if r.headers.get("authorization", "") == f"Bearer {fake.state.get('facebook_user_token', '')}":
+        # "To publish a video on a Page you will need a Page access token" (Requirements)
+        return graph_error(400, 200, "(#200) Publishing a video on a Page requires a Page access token.")
+    if "facebook_video_error" in fake.state:
+        code, message = fake.state["facebook_video_error"]
+        return graph_error(400, code, message)
+    session = fake.state.get("facebook_uploads", {}).get(f"upload:{handle[len('2:c2FtcGxl'):]}")
+    if session is None or len(session["data"]) != session["length"]:
+        return graph_error(400, 100, "(#100) Invalid fbuploader_video_file_chunk: the upload is not complete.")
+    videos = fake.state.setdefault("facebook_videos", [])
+    videos.append({"handle": handle, "description": form.get("description", ""), "bytes": session["data"]})
+    return Reply(200, {"id": str(10158000000000000 + len(videos))})
 
 
 # Instagram Reels (https://developers.facebook.com/docs/instagram-platform/content-publishing/,

@@ -110,3 +110,23 @@ def test_a_tiktok_video_post_resumes_its_upload_on_the_next_attempt(org, owner, 
     assert len(platforms.calls("POST", "/v2/post/publish/video/init/")) == 1
     with open(asset.file.path, "rb") as fh:
         assert b"".join(p.body for p in platforms.calls("PUT", "/upload/") if not p.reply.drop) == fh.read()
+
+
+def test_a_facebook_page_connected_without_a_user_token_is_told_to_reconnect_for_videos(owner_client, org, owner, clip):
+    """A Page connected before the user token was kept (facebook_video.py) cannot upload videos."""
+    old = SocialAccount.objects.create(organization=org, platform="facebook", handle="Silk House", external_id="111", access_token="page-token", connected_by=owner)
+    new = SocialAccount.objects.create(organization=org, platform="facebook", handle="Silk House 2", external_id="222", access_token="page-token", user_token="user-token", connected_by=owner)
+    video = upload_video(owner_client, clip())
+
+    refused = owner_client.post(
+        "/api/schedule/", {"social_account": old.pk, "caption": "Drape", "asset_id": video["id"], "scheduled_time": future()}, format="json",
+    )
+    taken = owner_client.post(
+        "/api/schedule/", {"social_account": new.pk, "caption": "Drape", "asset_id": video["id"], "scheduled_time": future()}, format="json",
+    )
+    text = owner_client.post("/api/schedule/", {"social_account": old.pk, "caption": "Drape", "scheduled_time": future()}, format="json")
+
+    assert refused.status_code == 400
+    assert "reconnect the Page" in str(refused.data["social_account"])
+    assert "user-token" not in str(refused.data)
+    assert (taken.status_code, text.status_code) == (201, 201)

@@ -59,7 +59,13 @@ def test_x_refuses_a_shape_outside_1_3_to_3_1():
     assert result.video_fit == "fit"
 
 
-@pytest.mark.parametrize("platform", [R.WHATSAPP, R.FACEBOOK])
+def test_facebook_takes_mp4_videos_within_its_limits():
+    assert check(R.FACEBOOK, REEL).ok
+    assert "unsupported_container" in check(R.FACEBOOK, replace(REEL, format="MOV")).codes  # video/mp4 only
+    assert "video_too_long" in check(R.FACEBOOK, replace(REEL, duration=240 * 60 + 1.0)).codes
+
+
+@pytest.mark.parametrize("platform", [R.WHATSAPP])
 def test_platforms_without_a_video_flow_refuse_videos(platform):
     result = check(platform, REEL)
     assert result.codes == ["video_not_supported"]

@@ -142,6 +142,8 @@ class Credentials:
     refresh_token: str = ""
     expires_at: datetime | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # A user token besides the account's own (Facebook: for video uploads; "" if none was stored).
+    user_token: str = ""
     # The account's token version these tokens are (see social/tokens.py): an account is marked
     # `needs_reconnect` for an AUTH answer only if nobody stored newer tokens meanwhile.
     token_version: int = 0
@@ -207,6 +209,8 @@ class TokenSet:
     external_id: str = ""
     handle: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+    # A user token to keep besides the account's own (Facebook: the long-lived user token).
+    user_token: str = ""
 
     def __repr__(self) -> str:  # never leak tokens into logs or tracebacks
         return f"TokenSet(external_id={self.external_id!r}, handle={self.handle!r}, expires_at={self.expires_at!r})"
@@ -317,6 +321,11 @@ class SocialMediaService(ABC):
         """Problems with a post's own choices for this platform (the post's `metadata[<platform>]`,
         passed to `publish` as `PublishRequest.options`), as `{field: message}`. Default: none taken."""
         return {}
+
+    def account_video_problem(self, credentials: Credentials) -> str:
+        """Why this connected account cannot take a video post as it is connected ("" if it can);
+        checked when the post is scheduled and again by the upload itself. Default: nothing."""
+        return ""
 
     # A manually connected account needs an access token (the sandbox needs none).
     requires_access_token: ClassVar[bool] = True

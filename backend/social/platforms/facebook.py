@@ -6,6 +6,8 @@ What is Facebook's own:
   `POST /{page-id}/photos` (url, message), which creates the post; several images are uploaded
   with `published=false` and attached to one `/feed` post as `attached_media`. The unpublished
   photo ids are checkpointed, so a redelivered task reuses them rather than uploading again.
+  A video goes through Meta's Resumable Upload API, then `POST /{page-id}/videos` on the video
+  host (facebook_video.py); it needs the long-lived user token kept at connection.
 - Error codes (Graph envelope, https://developers.facebook.com/docs/graph-api/guides/error-handling/):
   1, 2, 341 transient; Graph throttling (4, 17, 32, 613, 80001 Pages BUC ...: HTTP 400) rate
   limited with the wait from the usage headers (see graph.py); 368 policy block permanent; 190,
@@ -15,7 +17,9 @@ What is Facebook's own:
 - Connection: code → 1 h user token → long-lived user token (`fb_exchange_token`) → the Page
   token from `GET /me/accounts` (a Page token got from a long-lived user token does not expire).
   The first Page is connected; every Page (id and name, no tokens) is listed in
-  `metadata["pages"]`. There is no refresh token: an expired or revoked token means reconnecting.
+  `metadata["pages"]`. The long-lived user token is kept too (encrypted, `user_token`): Meta's
+  Resumable Upload API takes only a user token (facebook_video.py); it expires (~60 days), after
+  which a video upload answers 190 (AUTH: reconnect). There is no refresh token: an expired or revoked token means reconnecting.
 """
 from __future__ import annotations
 
@@ -25,16 +29,17 @@ from urllib.parse import urlencode
 
 from . import requirements
 from .base import CommentRequest, CommentResult, Credentials, ErrorKind, MediaItem, MetadataInvalid, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .facebook_video import NO_USER_TOKEN, FacebookVideoMixin
 from .graph import POLICY_BLOCK, GraphPlatformService
 from .ids import GRAPH_ID, GRAPH_OBJECT_ID, external_id_problems, require_id
-from .http import expires_at
+from .http import expires_at, host_of
 from .registry import register
 
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
 
 
 @register
-class FacebookService(GraphPlatformService):
+class FacebookService(FacebookVideoMixin, GraphPlatformService):
     platform = "facebook"
     name = "Facebook"
     requirements = requirements.FACEBOOK
@@ -50,12 +55,24 @@ class FacebookService(GraphPlatformService):
             raise MetadataInvalid(problems)
         return metadata, external_id.strip()
 
+    def account_video_problem(self, credentials: Credentials) -> str:
+        return "" if credentials.user_token else NO_USER_TOKEN
+
+    def allowed_hosts(self) -> set[tuple[str, str]]:
+        """Graph's hosts plus the video host Page videos are published on (facebook_video.py)."""
+        video_host = host_of(self.config.get("video_base_url", ""))
+        return super().allowed_hosts() | ({video_host} if video_host else set())
+
     # --- Publishing -------------------------------------------------------------------------
     def publish(self, request: PublishRequest) -> PublishResult:
         credentials = request.credentials
         if not credentials.external_id:
             raise PublishError(ErrorKind.PERMANENT, "Facebook: the account has no Page id.", code="no_page")
         page_id = require_id(self.name, "Page id", credentials.external_id, GRAPH_ID)
+        if request.media and request.media[0].is_video:
+            body = self.publish_video(request, page_id=page_id)  # facebook_video.py
+            video_id = require_id(self.name, "video id", str(body.get("id", "")), GRAPH_ID)
+            return PublishResult(external_id=video_id, permalink=permalink(video_id), details={"video_id": video_id})
         if len(request.media) == 1:
             item = request.media[0]
             body = self.call_json(
@@ -162,6 +179,7 @@ class FacebookService(GraphPlatformService):
             external_id=str(page["id"]),
             handle=page.get("name", ""),
             expires_at=None,  # a Page token from a long-lived user token does not expire
+            user_token=long_lived["access_token"],  # for video uploads (facebook_video.py)
             metadata={
                 "pages": [{"id": str(p["id"]), "name": p.get("name", "")} for p in pages],
                 "user_token_expires_at": _iso(expires_at(long_lived.get("expires_in"))),

@@ -316,7 +316,7 @@ class HttpPlatformService(SocialMediaService):
         url = self.api_url(path)
         all_secrets = [s for s in (*secrets, self.client_secret) if s]
         if credentials is not None:
-            all_secrets += [s for s in (credentials.access_token, credentials.refresh_token) if s]
+            all_secrets += [s for s in (credentials.access_token, credentials.refresh_token, credentials.user_token) if s]
         all_headers = {**self.default_headers(credentials), **(headers or {})}
         where = f"{method} {redact(url.split('?', 1)[0], all_secrets)}"
         timeout = httpx.Timeout(float(settings.SOCIAL_HTTP_TIMEOUT_SECONDS))

@@ -142,9 +142,12 @@ X_VIDEO = VideoRequirements(
 )
 # Facebook Page videos, video specs of the Video API
 # (https://developers.facebook.com/docs/video-api/guides/publishing, "Video specifications"):
-# MP4 or MOV recommended, H.264, AAC; up to 10 GB and 240 minutes; 9:16 to 16:9.
+# MP4 or MOV recommended, H.264, AAC; up to 10 GB and 240 minutes; 9:16 to 16:9. MP4 only here: the
+# Resumable Upload API the video goes through takes `file_type` video/mp4 and no other video type
+# (https://developers.facebook.com/docs/graph-api/guides/upload).
 FACEBOOK_VIDEO = VideoRequirements(
     source="https://developers.facebook.com/docs/video-api/guides/publishing",
+    containers=("MP4",),
     video_codecs=("h264", "hevc"),
     audio_codecs=("aac", "mp3"),
     min_seconds=1,
@@ -193,8 +196,7 @@ FACEBOOK = Requirements(
     media_max=10,
     image_formats=("JPEG", "PNG", "GIF", "TIFF", "HEIF", "WEBP"),
     max_image_bytes=4 * MB - 1,  # "Photos < 4 MB"
-    # video=FACEBOOK_VIDEO once the adapter uploads videos (resumable upload): until then preflight
-    # refuses a video post to Facebook rather than let it fail when published.
+    video=FACEBOOK_VIDEO,  # uploaded with the Resumable Upload API (facebook_video.py)
 )
 INSTAGRAM = Requirements(
     media_fetched_by_platform=True,

@@ -39,8 +39,9 @@ def platforms(settings: Any, fake: FakePlatform) -> FakePlatform:
     """Every platform's URLs on the fake server, tiny timeouts and polling, test app credentials."""
     config = copy.deepcopy(settings.SOCIAL_PLATFORMS)
     for entry in config.values():
-        for key in ("base_url", "authorize_url", "token_url"):
-            entry[key] = _point_at(entry[key], fake.url)
+        for key in ("base_url", "authorize_url", "token_url", "video_base_url"):
+            if key in entry:
+                entry[key] = _point_at(entry[key], fake.url)
         entry["client_id"] = "app-client-id"
         entry["client_secret"] = CLIENT_SECRET
     settings.SOCIAL_PLATFORMS = config

@@ -187,6 +187,8 @@ def test_code_exchange_yields_a_long_lived_page_token(platforms):
     assert accounts.params() == {"fields": "id,name,access_token"}
     assert (tokens.access_token, tokens.external_id, tokens.handle) == ("page-token-3333", "111", "Silk House")
     assert tokens.expires_at is None and tokens.refresh_token == ""
+    assert tokens.user_token == "long-user-token-2222"  # kept for video uploads (facebook_video.py)
+    assert "long-user-token" not in repr(tokens)
     assert tokens.metadata["pages"] == [{"id": "111", "name": "Silk House"}, {"id": "222", "name": "Silk House Outlet"}]
     assert "page-token" not in repr(tokens)
 
