@@ -33,7 +33,7 @@ from backend.ai_services.views import PosterView
 from backend.assets.services import media_asset_create
 from backend.core.exceptions import DomainError
 from backend.scheduling import services as post_services
-from backend.scheduling.metrics import post_metrics_latest
+from backend.scheduling.metrics import post_metrics_latest, post_metrics_refresh
 from backend.scheduling.serializers import BulkPostInput
 from backend.scheduling.transitions import CANCELLABLE_STATUSES, PUBLISH_NOW_STATUSES, Status
 from backend.social.checks import post_preflight
@@ -55,12 +55,14 @@ POST_ACTIONS = {
     "retry": post_services.post_retry,
     "approve": post_services.post_approve,
     "publish_now": post_services.post_publish_now,
+    "refresh_metrics": post_metrics_refresh,
 }
 ACTION_DONE = {
     "cancel": gettext_noop("Post cancelled."),
     "retry": gettext_noop("Post scheduled again."),
     "approve": gettext_noop("Post approved."),
     "publish_now": gettext_noop("Post is being published now."),
+    "refresh_metrics": gettext_noop("Reading the engagement figures; they appear here in a moment."),
 }
 
 
@@ -123,6 +125,8 @@ def language_view(request: HttpRequest) -> HttpResponse:
     lang = request.POST.get("language", "")
     if lang in dict(LANGUAGES):
         Preference.objects.update_or_create(user=request.user, defaults={"language": lang})
+        with translation.override(lang):
+            messages.success(request, _("Language changed."))
     return back(request)
 
 
@@ -132,12 +136,14 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
     org = organizations_of(request.user).filter(pk=request.POST.get("organization") or 0).first()
     if org is not None:
         request.session["dashboard_org"] = org.pk
+        messages.success(request, _("You are working on %(name)s.") % {"name": org.name})
     return back(request)
 
 
 # --- Dashboard: stats, upcoming, posts table, actions -------------------------------------
 
 def _table_context(request: HttpRequest, params) -> dict:
+    """The posts table (and the actions the caller's role allows) for the filters in `params`."""
     filters = {key: (params.get(key) or "").strip()[:100] for key in ("q", "status", "platform", "account", "sort")}
     posts = selectors.posts_table(user=request.user, organization=request.organization, **filters)
     page = Paginator(posts, selectors.PAGE_SIZE).get_page(params.get("page") or 1)
@@ -148,10 +154,26 @@ def _table_context(request: HttpRequest, params) -> dict:
         "query": urlencode({**query, "page": page.number}),
         "query_nopage": urlencode(query),
         "query_nosort": urlencode({k: v for k, v in query.items() if k != "sort"}),
+        **_role_context(request),
+    }
+
+
+def _role_context(request: HttpRequest) -> dict:
+    return {
         "can_manage": request.role in MANAGER_ROLES,
         "can_write": request.role in WRITER_ROLES,
         "cancellable": CANCELLABLE_STATUSES,
         "publishable": PUBLISH_NOW_STATUSES,
+    }
+
+
+def _live_context(request: HttpRequest) -> dict:
+    """The parts that follow the posts (partials/live.html): figures, upcoming list, week."""
+    org = request.organization
+    return {
+        "stats": selectors.dashboard_stats(user=request.user, organization=org),
+        "upcoming": selectors.upcoming_posts(user=request.user, organization=org),
+        "week": selectors.week_calendar(user=request.user, organization=org),
     }
 
 
@@ -175,18 +197,17 @@ def home(request: HttpRequest) -> HttpResponse:
     context = _base_context(request)
     if org is not None:
         context.update(_table_context(request, request.GET))
-        context["stats"] = selectors.dashboard_stats(user=request.user, organization=org)
-        context["upcoming"] = selectors.upcoming_posts(user=request.user, organization=org)
+        context.update(_live_context(request))
         context["accounts"] = selectors.org_accounts(user=request.user, organization=org)
-        context["week"] = selectors.week_calendar(user=request.user, organization=org)
     return render(request, "dashboard/home.html", context)
 
 
 @dashboard_view
 def stats_partial(request: HttpRequest) -> HttpResponse:
-    context = _base_context(request)
-    context["stats"] = selectors.dashboard_stats(user=request.user, organization=request.organization) if request.organization else {}
-    return render(request, "dashboard/partials/stats.html", context)
+    """The figures, with the upcoming list and the week out of band (polled every 10 s)."""
+    if request.organization is None:
+        return HttpResponse("")
+    return render(request, "dashboard/partials/live.html", {**_base_context(request), **_live_context(request)})
 
 
 @dashboard_view
@@ -210,25 +231,35 @@ def post_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         flash_error(request, exc)
     else:
         messages.success(request, _(ACTION_DONE[action]))
+    if is_htmx(request) and request.POST.get("view") == "post":
+        return render(request, "dashboard/partials/post_live.html", {**_post_context(request, post.pk), "oob_toasts": True})
     if is_htmx(request):
-        context = {**_base_context(request), **_table_context(request, request.POST), "oob_toasts": True}
+        context = {**_base_context(request), **_table_context(request, request.POST), **_live_context(request), "oob_toasts": True}
         return render(request, "dashboard/partials/table.html", context)
     return back(request)
 
 
-@dashboard_view
-def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A post with its publish attempts and latest engagement (the API's attempts and metrics)."""
-    if request.organization is None:
-        return HttpResponse(status=404)
+def _post_context(request: HttpRequest, pk: int) -> dict:
     post = get_object_or_404(selectors.org_posts(user=request.user, organization=request.organization).select_related("social_account", "asset"), pk=pk)
-    context = {
+    return {
         **_base_context(request),
+        **_role_context(request),
         "post": post,
         "attempts": post.attempts.order_by("started_at", "id"),
         "metrics": post_metrics_latest(post=post),
     }
-    return render(request, "dashboard/post.html", context)
+
+
+@dashboard_view
+def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A post with its publish attempts and latest engagement (the API's attempts and metrics): a
+    page, the table's modal (?modal=1), or its live part (?part=live, polled every 10 s)."""
+    if request.organization is None:
+        return HttpResponse(status=404)
+    context = _post_context(request, pk)
+    if request.GET.get("part") == "live":
+        return render(request, "dashboard/partials/post_live.html", context)
+    return render(request, "dashboard/post.html", {**context, "modal": request.GET.get("modal") == "1"})
 
 
 # --- Compose -------------------------------------------------------------------------------
@@ -489,10 +520,9 @@ STUDIO_FIELDS = ("title", "offer_text", "discount_percent", "price", "original_p
 def studio_view(request: HttpRequest) -> HttpResponse:
     context = {**_base_context(request), "form": {}, "errors": {}, "result": None,
                "accounts": [a for a in selectors.org_accounts(user=request.user, organization=request.organization)
-                            if a.status == SocialAccount.Status.ACTIVE] if request.organization else [],
-               "ai_left": selectors.dashboard_stats(user=request.user, organization=request.organization)["ai_left"] if request.organization else []}
+                            if a.status == SocialAccount.Status.ACTIVE] if request.organization else []}
     if request.method != "POST":
-        return render(request, "dashboard/studio.html", context)
+        return _studio_page(request, context)
     form = request.POST
     context["form"] = form
     status = 200
@@ -519,4 +549,11 @@ def studio_view(request: HttpRequest) -> HttpResponse:
             raise
         context["errors"] = error_messages(mapped)
         status = getattr(mapped, "status_code", 400)
+    return _studio_page(request, context, status=status)
+
+
+def _studio_page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    """The studio with the usage left after whatever this request used."""
+    org = request.organization
+    context["ai_left"] = selectors.dashboard_stats(user=request.user, organization=org)["ai_left"] if org else []
     return render(request, "dashboard/studio.html", context, status=status)

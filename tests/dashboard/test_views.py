@@ -339,3 +339,97 @@ def test_switching_organization(web, owner, member, other_org, make_post):
     csrf_post(web, "/app/organization/", {"organization": other_org.pk, "next": "/app/"})
     page = web.get("/app/").content.decode()
     assert "In the first shop" not in page and "Other Shop" in page
+
+
+def test_upcoming_and_week_follow_the_posts_after_an_action_and_on_the_poll(web, owner, make_post):
+    soon = make_post(Status.SCHEDULED, caption="Soon on sale")
+    later = make_post(Status.SCHEDULED, caption="Later on sale", due_in=timedelta(hours=2))
+    logged_in(web, owner)
+    upcoming = web.get("/app/").content.decode().split('id="upcoming"', 1)[1].split("</section>", 1)[0]
+    assert "Soon on sale" in upcoming and "Later on sale" in upcoming
+
+    # An action from the table answers with the table and, out of band, figures, upcoming, week.
+    body = csrf_post(web, f"/app/posts/{soon.pk}/cancel/", HTTP_HX_REQUEST="true").content.decode()
+    for part in ('id="stats" hx-swap-oob="true"', 'id="upcoming" hx-swap-oob="true"', 'id="week" hx-swap-oob="true"', 'id="toasts" hx-swap-oob="true"'):
+        assert part in body
+    upcoming = body.split('id="upcoming"', 1)[1].split("</section>", 1)[0]
+    assert "Soon on sale" not in upcoming and "Later on sale" in upcoming
+
+    # The 10-second poll (#stats) brings the upcoming list and the week with it.
+    ScheduledPost.objects.filter(pk=later.pk).update(status=Status.POSTED, posted_at=timezone.now(), external_post_id="sbx-9")
+    polled = web.get("/app/stats/", HTTP_HX_REQUEST="true").content.decode()
+    assert polled.lstrip().startswith('<section id="stats"')  # the poll's own target, swapped in place
+    assert 'data-stat="posted">1<' in polled and 'data-stat="scheduled">0<' in polled
+    assert "Nothing scheduled yet." in polled.split('id="upcoming"', 1)[1]
+    assert 'id="week" hx-swap-oob="true"' in polled
+
+
+def test_post_details_open_in_the_modal_and_refresh_themselves(web, owner, make_post):
+    from backend.scheduling.models import PublishAttempt
+
+    post = make_post(Status.FAILED, caption="Broken upload", error_message="The sandbox rejected the post, as asked.")
+    PublishAttempt.objects.create(post=post, started_at=timezone.now(), finished_at=timezone.now(), outcome="permanent",
+                                  error_message="The sandbox rejected the post, as asked.")
+    logged_in(web, owner)
+    table = web.get("/app/posts/table/").content.decode()
+    assert f'hx-get="/app/posts/{post.pk}/?modal=1"' in table and 'data-action="details"' in table
+    modal = web.get(f"/app/posts/{post.pk}/", {"modal": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert modal.lstrip().startswith("<dialog")
+    assert "<html" not in modal and 'data-attempt="permanent"' in modal and "rejected" in modal
+    live = web.get(f"/app/posts/{post.pk}/", {"part": "live"}).content.decode()
+    assert live.startswith('<div id="post-live"') and "<dialog" not in live
+
+    # Retry from the details: the same service as the table, the details answer with a toast.
+    body = csrf_post(web, f"/app/posts/{post.pk}/retry/", {"view": "post"}, HTTP_HX_REQUEST="true").content.decode()
+    post.refresh_from_db()
+    assert post.status == Status.SCHEDULED
+    assert body.startswith('<div id="post-live"') and 'data-status="scheduled"' in body and "Post scheduled again." in body
+
+
+def test_engagement_is_read_on_demand_from_the_post_page(web, owner, make_post, django_capture_on_commit_callbacks):
+    import backend.scheduling.tasks  # noqa: F401  (registers the task sent by name, as a worker would)
+
+    draft = make_post(Status.SCHEDULED)
+    logged_in(web, owner)
+    assert 'data-action="refresh_metrics"' not in web.get(f"/app/posts/{draft.pk}/").content.decode()
+    refused = csrf_post(web, f"/app/posts/{draft.pk}/refresh_metrics/", {"view": "post"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Only posted posts have metrics" in refused  # the service's 409, as a toast
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish = csrf_post(web, f"/app/posts/{draft.pk}/publish_now/", HTTP_HX_REQUEST="true")
+    assert publish.status_code == 200
+    draft.refresh_from_db()
+    assert draft.status == Status.POSTED
+    page = web.get(f"/app/posts/{draft.pk}/").content.decode()
+    assert 'data-action="refresh_metrics"' in page and "No reading yet." in page
+    with django_capture_on_commit_callbacks(execute=True):
+        body = csrf_post(web, f"/app/posts/{draft.pk}/refresh_metrics/", {"view": "post"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Reading the engagement figures" in body
+    page = web.get(f"/app/posts/{draft.pk}/").content.decode()
+    assert 'data-metric="likes"' in page  # the sandbox's reading, fetched by the task
+
+
+def test_times_are_in_the_organizations_timezone_in_pages_and_partials(web, owner, org, make_post):
+    from datetime import datetime, timezone as dt_timezone
+
+    org.timezone = "Asia/Kolkata"
+    org.save(update_fields=["timezone"])
+    post = make_post(Status.SCHEDULED, caption="Kolkata time")
+    post.scheduled_time = datetime(2030, 1, 7, 4, 0, tzinfo=dt_timezone.utc)
+    post.save(update_fields=["scheduled_time"])
+    logged_in(web, owner)
+    for url in ("/app/", "/app/posts/table/", f"/app/posts/{post.pk}/", f"/app/posts/{post.pk}/?part=live"):
+        body = web.get(url).content.decode()
+        assert "09:30" in body and "04:00" not in body, url
+
+
+def test_switching_language_or_organization_answers_with_a_toast(web, owner, other_org):
+    from backend.accounts.models import Membership
+
+    Membership.objects.create(user=owner, organization=other_org, role=Role.OWNER)
+    logged_in(web, owner)
+    response = csrf_post(web, "/app/organization/", {"organization": other_org.pk, "next": "/app/"})
+    assert response.status_code == 302
+    assert "You are working on Other Shop." in web.get("/app/").content.decode()
+    csrf_post(web, "/app/language/", {"language": "hi", "next": "/app/"})
+    assert "भाषा बदल गई।" in web.get("/app/").content.decode()

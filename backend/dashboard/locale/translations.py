@@ -50,6 +50,12 @@ HI = {
     "You have been invited": "आपको आमंत्रित किया गया है", "Join the organization": "संगठन से जुड़ें",
     "Invite created: send the link to %(email)s.": "आमंत्रण बना: लिंक %(email)s को भेजें।", "Role changed.": "भूमिका बदल गई।",
     "Member removed.": "सदस्य हटाया गया।", "You joined %(name)s.": "आप %(name)s से जुड़ गए।",
+    "Posters": "पोस्टर", "Captions": "कैप्शन", "Details": "विवरण", "Read engagement now": "जुड़ाव अभी पढ़ें",
+    "Read at %(when)s": "%(when)s पर पढ़ा गया", "in progress": "जारी है", "success": "सफल", "temporary error": "अस्थायी त्रुटि",
+    "rate limited": "सीमा पूरी", "login expired": "लॉगिन की अवधि ख़त्म", "rejected": "अस्वीकृत", "outcome unknown": "नतीजा पता नहीं",
+    "Likes": "लाइक", "Comments": "टिप्पणियाँ", "Shares": "शेयर", "Views": "व्यू", "Reach": "पहुँच", "Impressions": "इम्प्रेशन",
+    "Reading the engagement figures; they appear here in a moment.": "जुड़ाव के आँकड़े पढ़े जा रहे हैं; वे थोड़ी देर में यहाँ दिखेंगे।",
+    "Language changed.": "भाषा बदल गई।", "You are working on %(name)s.": "अब आप %(name)s पर काम कर रहे हैं।",
 }
 
 TA = {
@@ -96,6 +102,12 @@ TA = {
     "You have been invited": "நீங்கள் அழைக்கப்பட்டுள்ளீர்கள்", "Join the organization": "நிறுவனத்தில் சேரவும்",
     "Invite created: send the link to %(email)s.": "அழைப்பு உருவானது: இணைப்பை %(email)s-க்கு அனுப்பவும்.", "Role changed.": "பங்கு மாற்றப்பட்டது.",
     "Member removed.": "உறுப்பினர் நீக்கப்பட்டார்.", "You joined %(name)s.": "நீங்கள் %(name)s-இல் சேர்ந்தீர்கள்.",
+    "Posters": "சுவரொட்டிகள்", "Captions": "வாசகங்கள்", "Details": "விவரங்கள்", "Read engagement now": "ஈடுபாட்டை இப்போது படிக்கவும்",
+    "Read at %(when)s": "%(when)s அன்று படிக்கப்பட்டது", "in progress": "நடைபெறுகிறது", "success": "வெற்றி", "temporary error": "தற்காலிகப் பிழை",
+    "rate limited": "வரம்பு எட்டியது", "login expired": "உள்நுழைவு காலாவதியானது", "rejected": "நிராகரிக்கப்பட்டது", "outcome unknown": "முடிவு தெரியவில்லை",
+    "Likes": "விருப்பங்கள்", "Comments": "கருத்துகள்", "Shares": "பகிர்வுகள்", "Views": "பார்வைகள்", "Reach": "சென்றடைவு", "Impressions": "காட்சிகள்",
+    "Reading the engagement figures; they appear here in a moment.": "ஈடுபாட்டு எண்ணிக்கைகள் படிக்கப்படுகின்றன; சிறிது நேரத்தில் இங்கே தோன்றும்.",
+    "Language changed.": "மொழி மாற்றப்பட்டது.", "You are working on %(name)s.": "நீங்கள் இப்போது %(name)s-இல் வேலை செய்கிறீர்கள்.",
 }
 
 
