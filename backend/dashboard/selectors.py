@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from backend.accounts.models import Organization, User
+from backend.accounts.models import Invite, Organization, User, invite_token_hash
 from backend.accounts.selectors import member_scope
 from backend.ai_services.usage import usage_summary
 from backend.assets.models import MediaAsset
@@ -100,3 +100,8 @@ def week_calendar(*, user: User, organization: Organization) -> list[dict]:
     for post in posts:
         days[(post.scheduled_time.astimezone(tz).date() - days[0]["date"]).days]["posts"].append(post)
     return days
+
+
+def invite_for_token(*, token: str) -> Invite | None:
+    """The invite a link names (for its page; accepting it is accounts.services.invite_accept)."""
+    return Invite.objects.filter(token_hash=invite_token_hash(token)).select_related("organization").first()

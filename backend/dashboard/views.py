@@ -467,6 +467,7 @@ def members_view(request: HttpRequest) -> HttpResponse:
         "roles": Role.choices,
         "can_manage": request.role in MANAGER_ROLES,
         "invite": None,
+        "invites": [],
         "errors": {},
     }
     status = 200
@@ -489,11 +490,17 @@ def members_view(request: HttpRequest) -> HttpResponse:
                 account_services.membership_remove(organization=org, by=request.user, user_id=int(request.POST.get("user_id", "0") or 0))
                 messages.success(request, _("Member removed."))
                 return redirect("dashboard:members")
+            elif action == "revoke":
+                account_services.invite_revoke(organization=org, by=request.user, invite_id=int(request.POST.get("invite_id", "0") or 0))
+                messages.success(request, _("Invite revoked."))
+                return redirect("dashboard:members")
         except (DomainError, APIException, ValueError) as exc:
             if isinstance(exc, ValueError):
                 return HttpResponse(status=400)
             context["errors"] = error_messages(exc)
             status = getattr(exc, "status_code", 400)
+    if context["can_manage"]:
+        context["invites"] = account_services.invite_list(organization=org, by=request.user).filter(accepted_at__isnull=True)
     return render(request, "dashboard/members.html", context, status=status)
 
 
@@ -508,7 +515,8 @@ def invite_view(request: HttpRequest, token: str) -> HttpResponse:
             request.session["dashboard_org"] = membership.organization_id
             messages.success(request, _("You joined %(name)s.") % {"name": membership.organization.name})
         return redirect("dashboard:home")
-    return render(request, "dashboard/invite.html", {**_base_context(request), "token": token})
+    return render(request, "dashboard/invite.html", {**_base_context(request), "token": token,
+                                                     "invite": selectors.invite_for_token(token=token)})
 
 
 # --- Studio --------------------------------------------------------------------------------
@@ -543,6 +551,7 @@ def studio_view(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("The poster is being drawn; it will appear in the media library."))
                 return redirect("dashboard:home")
             context["result"] = outcome.as_dict()
+            messages.success(request, _("Your poster is ready: pick a caption and schedule it."))
     except Exception as exc:  # noqa: BLE001 - the AI pipeline's errors map like the API's
         mapped = domain_error(exc) or exc
         if not isinstance(mapped, (DomainError, APIException)):

@@ -321,12 +321,14 @@ def test_invited_editor_joins_switches_shops_and_the_owner_approves(live, new_pa
     owner_page.get_by_role("button", name="Invite", exact=True).click()
     link = owner_page.locator("#invite-link").get_attribute("href")
     assert "Invite created" in owner_page.locator("#toasts").inner_text()
+    assert owner_page.locator("[data-invite='editor@shop.example']").count() == 1
     shot(owner_page, "members")
 
     # The editor has a shop of their own, joins Meena Sarees with the link and works there.
     editor_page = new_page()
     signup(editor_page, live, "editor@shop.example", shop="Editor's Own Shop")
     editor_page.goto(link)
+    assert "Meena Sarees invites editor@shop.example to join as Editor." in editor_page.locator("#invite-details").inner_text()
     shot(editor_page, "invite")
     editor_page.get_by_role("button", name="Join the organization").click()
     editor_page.wait_for_url(f"{live.url}/app/")
@@ -431,6 +433,10 @@ def test_every_page_reads_with_javascript_off(live, new_page):
     target.locator("[data-action=cancel]").click()
     page.wait_for_url(f"{live.url}/app/**")
     assert row(page, "No JavaScript needed").locator("[data-status=cancelled]").count() == 1
+    assert "Post cancelled." in page.locator("#toasts").inner_text()
+    row(page, "No JavaScript needed").locator("[data-action=details]").click()  # a page of its own
+    page.wait_for_url(f"{live.url}/app/posts/*/")
+    assert page.locator("#post-live [data-status=cancelled]").count() == 1
     for path in ("/app/studio/", "/app/accounts/"):
         page.goto(f"{live.url}{path}")
         assert page.locator("h1").inner_text()

@@ -256,9 +256,13 @@ def test_owner_invites_an_editor_who_joins_with_the_link(web, owner, org, make_u
     response = csrf_post(web, "/app/members/", {"action": "invite", "email": "new@example.com", "role": "editor"})
     assert response.status_code == 200
     link = response.content.decode().split('id="invite-link" class="underline" href="', 1)[1].split('"', 1)[0]
+    assert 'data-invite="new@example.com"' in response.content.decode()  # listed until accepted
     invitee = make_user("new@example.com")
     guest = logged_in(DjangoClient(enforce_csrf_checks=True), invitee)
+    page = guest.get(link.replace("http://testserver", "")).content.decode()
+    assert f"{org.name} invites new@example.com to join as Editor." in page
     assert csrf_post(guest, link.replace("http://testserver", "")).status_code == 302
+    assert 'data-invite="new@example.com"' not in web.get("/app/members/").content.decode()
     from backend.accounts.models import Membership
 
     assert Membership.objects.get(user=invitee, organization=org).role == Role.EDITOR
@@ -374,7 +378,7 @@ def test_post_details_open_in_the_modal_and_refresh_themselves(web, owner, make_
     table = web.get("/app/posts/table/").content.decode()
     assert f'hx-get="/app/posts/{post.pk}/?modal=1"' in table and 'data-action="details"' in table
     modal = web.get(f"/app/posts/{post.pk}/", {"modal": "1"}, HTTP_HX_REQUEST="true").content.decode()
-    assert modal.lstrip().startswith("<dialog")
+    assert '<dialog open id="post-dialog"' in modal
     assert "<html" not in modal and 'data-attempt="permanent"' in modal and "rejected" in modal
     live = web.get(f"/app/posts/{post.pk}/", {"part": "live"}).content.decode()
     assert live.startswith('<div id="post-live"') and "<dialog" not in live
@@ -433,3 +437,19 @@ def test_switching_language_or_organization_answers_with_a_toast(web, owner, oth
     assert "You are working on Other Shop." in web.get("/app/").content.decode()
     csrf_post(web, "/app/language/", {"language": "hi", "next": "/app/"})
     assert "भाषा बदल गई।" in web.get("/app/").content.decode()
+
+
+def test_owner_revokes_an_invite_and_its_link_stops_working(web, owner, org, make_user):
+    logged_in(web, owner)
+    response = csrf_post(web, "/app/members/", {"action": "invite", "email": "late@example.com", "role": "viewer"})
+    link = response.content.decode().split('id="invite-link" class="underline" href="', 1)[1].split('"', 1)[0]
+    from backend.accounts.models import Invite
+
+    invite = Invite.objects.get(email="late@example.com")
+    revoked = csrf_post(web, "/app/members/", {"action": "revoke", "invite_id": invite.pk})
+    assert revoked.status_code == 302
+    page = web.get("/app/members/").content.decode()
+    assert "Invite revoked." in page and 'data-invite="late@example.com"' not in page
+    guest = logged_in(DjangoClient(enforce_csrf_checks=True), make_user("late@example.com"))
+    csrf_post(guest, link.replace("http://testserver", ""))
+    assert "No such invite." in guest.get("/app/").content.decode()

@@ -56,6 +56,10 @@ HI = {
     "Likes": "लाइक", "Comments": "टिप्पणियाँ", "Shares": "शेयर", "Views": "व्यू", "Reach": "पहुँच", "Impressions": "इम्प्रेशन",
     "Reading the engagement figures; they appear here in a moment.": "जुड़ाव के आँकड़े पढ़े जा रहे हैं; वे थोड़ी देर में यहाँ दिखेंगे।",
     "Language changed.": "भाषा बदल गई।", "You are working on %(name)s.": "अब आप %(name)s पर काम कर रहे हैं।",
+    "Invite revoked.": "आमंत्रण रद्द हुआ।", "Your poster is ready: pick a caption and schedule it.": "आपका पोस्टर तैयार है: कैप्शन चुनें और शेड्यूल करें।",
+    "%(name)s invites %(email)s to join as %(role)s.": "%(name)s, %(email)s को %(role)s के रूप में जुड़ने के लिए आमंत्रित करता है।",
+    "Invites not yet accepted": "जो आमंत्रण अभी स्वीकार नहीं हुए", "valid until %(date)s": "%(date)s तक मान्य", "Revoke": "रद्द करें",
+    "Owner": "मालिक", "Admin": "एडमिन", "Editor": "संपादक", "Viewer": "दर्शक",
 }
 
 TA = {
@@ -108,6 +112,10 @@ TA = {
     "Likes": "விருப்பங்கள்", "Comments": "கருத்துகள்", "Shares": "பகிர்வுகள்", "Views": "பார்வைகள்", "Reach": "சென்றடைவு", "Impressions": "காட்சிகள்",
     "Reading the engagement figures; they appear here in a moment.": "ஈடுபாட்டு எண்ணிக்கைகள் படிக்கப்படுகின்றன; சிறிது நேரத்தில் இங்கே தோன்றும்.",
     "Language changed.": "மொழி மாற்றப்பட்டது.", "You are working on %(name)s.": "நீங்கள் இப்போது %(name)s-இல் வேலை செய்கிறீர்கள்.",
+    "Invite revoked.": "அழைப்பு திரும்பப் பெறப்பட்டது.", "Your poster is ready: pick a caption and schedule it.": "உங்கள் சுவரொட்டி தயார்: ஒரு வாசகத்தைத் தேர்ந்தெடுத்து அட்டவணையிடுங்கள்.",
+    "%(name)s invites %(email)s to join as %(role)s.": "%(name)s, %(email)s-ஐ %(role)s ஆகச் சேர அழைக்கிறது.",
+    "Invites not yet accepted": "இன்னும் ஏற்கப்படாத அழைப்புகள்", "valid until %(date)s": "%(date)s வரை செல்லும்", "Revoke": "திரும்பப் பெறு",
+    "Owner": "உரிமையாளர்", "Admin": "நிர்வாகி", "Editor": "தொகுப்பாளர்", "Viewer": "பார்வையாளர்",
 }
 
 

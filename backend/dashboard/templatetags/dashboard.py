@@ -53,3 +53,10 @@ def metric_label(name: str) -> str:
         "reach": _("Reach"), "impressions": _("Impressions"),
     }
     return labels.get(name, name)
+
+
+@register.simple_tag
+def role_label(role: str) -> str:
+    """A member's role (accounts.Role) in the user's language."""
+    labels = {"owner": _("Owner"), "admin": _("Admin"), "editor": _("Editor"), "viewer": _("Viewer")}
+    return labels.get(role, role)
