@@ -221,6 +221,7 @@ def test_done_means_sign_up_connect_generate_a_poster_schedule_it_and_see_it_pos
     poster.wait_for()
     assert page.evaluate("() => document.querySelector('#poster').naturalWidth") > 0
     assert page.locator("#studio-usage [data-ai=poster]").inner_text() == "0"
+    assert_accessible(page)
     shot(page, "studio-poster")
     result = page.locator("section[aria-labelledby=result-title]")
     result.locator("input[name=caption]").nth(1).check()
@@ -250,8 +251,7 @@ def test_done_means_sign_up_connect_generate_a_poster_schedule_it_and_see_it_pos
     dialog.locator("[data-action=refresh_metrics]").click()
     page.locator("#toasts").get_by_text("Reading the engagement figures").wait_for()
     dialog.locator("[data-metric=views]").wait_for(timeout=30_000)  # the details refresh themselves
-    serious = [v for v in _axe(page) if v["impact"] in ("serious", "critical")]
-    assert not serious, serious
+    assert_accessible(page)
     shot(page, "post-details")
     page.keyboard.press("Escape")
     page.locator("#modal dialog").wait_for(state="detached")
@@ -322,6 +322,7 @@ def test_invited_editor_joins_switches_shops_and_the_owner_approves(live, new_pa
     link = owner_page.locator("#invite-link").get_attribute("href")
     assert "Invite created" in owner_page.locator("#toasts").inner_text()
     assert owner_page.locator("[data-invite='editor@shop.example']").count() == 1
+    assert_accessible(owner_page)
     shot(owner_page, "members")
 
     # The editor has a shop of their own, joins Meena Sarees with the link and works there.
@@ -329,6 +330,7 @@ def test_invited_editor_joins_switches_shops_and_the_owner_approves(live, new_pa
     signup(editor_page, live, "editor@shop.example", shop="Editor's Own Shop")
     editor_page.goto(link)
     assert "Meena Sarees invites editor@shop.example to join as Editor." in editor_page.locator("#invite-details").inner_text()
+    assert_accessible(editor_page)
     shot(editor_page, "invite")
     editor_page.get_by_role("button", name="Join the organization").click()
     editor_page.wait_for_url(f"{live.url}/app/")
@@ -414,8 +416,7 @@ def test_hindi_ui_phone_width_and_no_serious_accessibility_violations(live, new_
     desktop.keyboard.press("Escape")
     dialog.wait_for(state="detached")
     assert desktop.evaluate("() => document.activeElement.id") == "new-post"
-    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert not serious, "\n".join(f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in serious)
+    assert_accessible(violations=violations)
 
 
 def test_every_page_reads_with_javascript_off(live, new_page):
@@ -441,6 +442,13 @@ def test_every_page_reads_with_javascript_off(live, new_page):
         page.goto(f"{live.url}{path}")
         assert page.locator("h1").inner_text()
     shot(page, "dashboard-no-js")
+
+
+def assert_accessible(page=None, *, violations: list[dict] | None = None) -> None:
+    """axe-core finds no serious or critical violation (contrast AA, labels, names, ARIA)."""
+    found = (violations or []) + (_axe(page) if page is not None else [])
+    serious = [v for v in found if v["impact"] in ("serious", "critical")]
+    assert not serious, "\n".join(f"{v['page']} {v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in serious)
 
 
 def _axe(page) -> list[dict]:
