@@ -589,6 +589,31 @@ METRICS_INTERVAL_SECONDS = env_int("METRICS_INTERVAL_SECONDS", 900)
 METRICS_CHECKPOINT_HOURS = [int(h) for h in env_list("METRICS_CHECKPOINT_HOURS", ["1", "6", "24", "72", "168"])]
 METRICS_BATCH_SIZE = env_int("METRICS_BATCH_SIZE", 200)
 
+# --- Planning: queue, recurring series, first comments, outgoing webhooks, import, best times --
+# Occurrences of a recurring series become posts this many days ahead; beat materialises them
+# every SERIES_INTERVAL_SECONDS.
+SERIES_HORIZON_DAYS = env_int("SERIES_HORIZON_DAYS", 14)
+SERIES_INTERVAL_SECONDS = env_int("SERIES_INTERVAL_SECONDS", 900)
+# A first comment is retried this many times after a transient failure (backoff doubling from
+# FIRST_COMMENT_RETRY_SECONDS); beat looks for due first comments every FIRST_COMMENT_INTERVAL_SECONDS.
+FIRST_COMMENT_MAX_RETRIES = env_int("FIRST_COMMENT_MAX_RETRIES", 3)
+FIRST_COMMENT_RETRY_SECONDS = env_int("FIRST_COMMENT_RETRY_SECONDS", 60)
+FIRST_COMMENT_INTERVAL_SECONDS = env_int("FIRST_COMMENT_INTERVAL_SECONDS", 30)
+# Outgoing webhooks: hosts that skip the SSRF address check (comma-separated; tests: 127.0.0.1),
+# the receiver's time to answer, the retry backoff (doubling from BASE, at most MAX apart) and
+# how long after the event a delivery is retried before it is failed.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 4 * 3600)
+WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600)
+WEBHOOK_DELIVERY_INTERVAL_SECONDS = env_int("WEBHOOK_DELIVERY_INTERVAL_SECONDS", 10)
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 100)
+# CSV import: at most this many rows per file.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+# Best times: fewer posts with metrics than this and the documented default slots are offered.
+BEST_TIMES_MIN_POSTS = env_int("BEST_TIMES_MIN_POSTS", 10)
+
 # --- Periodic tasks ------------------------------------------------------------------------
 # The one beat schedule. django-celery-beat's DatabaseScheduler writes it to its tables when beat
 # starts (updating rows of the same name, so intervals follow these settings); the admin shows
@@ -613,5 +638,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": task_names.FETCH_DUE_METRICS,
         "schedule": timedelta(seconds=METRICS_INTERVAL_SECONDS),
         "description": "Reads metrics of recent posts at checkpoints after posting (1 h, 6 h, 24 h, 72 h, 7 days).",
+    },
+    "Deliver webhooks": {
+        "task": task_names.DELIVER_WEBHOOKS,
+        "schedule": timedelta(seconds=WEBHOOK_DELIVERY_INTERVAL_SECONDS),
+        "description": "Sends due outgoing webhook deliveries (signed; retried with backoff for a day).",
+    },
+    "Materialise recurring series": {
+        "task": task_names.MATERIALISE_SERIES,
+        "schedule": timedelta(seconds=SERIES_INTERVAL_SECONDS),
+        "description": "Creates the posts of recurring series' occurrences within the horizon.",
+    },
+    "Publish first comments": {
+        "task": task_names.PUBLISH_FIRST_COMMENTS,
+        "schedule": timedelta(seconds=FIRST_COMMENT_INTERVAL_SECONDS),
+        "description": "Publishes the first comments of posts that went out.",
     },
 }

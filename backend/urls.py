@@ -5,11 +5,13 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from backend.accounts.webhook_views import WebhookEndpointViewSet
 from backend.accounts.views import InviteAcceptView, LogoutView, MeView, OrganizationViewSet, SignupView, TokenRefresh, TokenView
 from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterView, UsageView
 from backend.assets.views import MediaAssetViewSet
 from backend.scheduling.health import HealthView
 from backend.scheduling.delivery_views import WhatsAppWebhookView
+from backend.scheduling.planning_views import AccountSlotsView, BestTimesView, ImportView, NextSlotView, PostSeriesViewSet
 from backend.scheduling.views import ScheduledPostViewSet, SocialAccountViewSet
 from backend.social.views import OAuthCallbackView, OAuthStartView, PlatformListView, PreflightView, SandboxPublicationViewSet
 
@@ -19,6 +21,8 @@ router.register("social/accounts", SocialAccountViewSet, basename="social-accoun
 router.register("social/sandbox/publications", SandboxPublicationViewSet, basename="sandbox-publication")
 router.register("schedule", ScheduledPostViewSet, basename="schedule")
 router.register("media", MediaAssetViewSet, basename="media")
+router.register("series", PostSeriesViewSet, basename="series")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register("textile/jobs", GenerationJobViewSet, basename="generation-job")
 
 api = [
@@ -37,6 +41,10 @@ api = [
     path("social/oauth/<str:platform>/start/", OAuthStartView.as_view(), name="oauth-start"),
     path("social/oauth/<str:platform>/callback/", OAuthCallbackView.as_view(), name="oauth-callback"),
     path("health/", HealthView.as_view(), name="health"),
+    path("social/accounts/<int:pk>/slots/", AccountSlotsView.as_view(), name="account-slots"),
+    path("schedule/next_slot/", NextSlotView.as_view(), name="next-slot"),
+    path("schedule/import/", ImportView.as_view(), name="schedule-import"),
+    path("schedule/best_times/", BestTimesView.as_view(), name="best-times"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -138,7 +138,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
     @extend_schema(request=InviteInput, responses={201: InviteOutput})
     @invites.mapping.post
-    @idempotent
+    @idempotent(secret_fields=("token",))
     def invite_create(self, request, pk=None):
         organization = self.get_object()
         body = InviteInput(data=request.data)

@@ -34,6 +34,7 @@ from backend.core.exceptions import ValidationFailed
 from . import lexicon
 from .captions import caption_generate  # noqa: F401
 from .errors import error_body, is_callers_fault
+from .events import job_event_emit
 from .models import GenerationJob, Operation, UsageEvent
 from .posters import InvalidPosterSpec, PosterError, PosterSpec, render_poster
 from .posters import fonts as font_lib
@@ -385,11 +386,14 @@ def _poster_job_enqueue(*, job_id: int) -> None:
         run_poster_job.delay(job_id)
     except Exception as exc:  # the broker is down: fail the job now rather than leave it queued forever
         log.exception("Could not enqueue poster job %s", job_id)
-        claimed = GenerationJob.objects.filter(pk=job_id, status=GenerationJob.Status.QUEUED).update(
-            status=GenerationJob.Status.FAILED,
-            error={"detail": "The job queue is unavailable; try again shortly.", "code": "queue_unavailable"},
-            finished_at=timezone.now(),
-        )
+        with transaction.atomic():
+            claimed = GenerationJob.objects.filter(pk=job_id, status=GenerationJob.Status.QUEUED).update(
+                status=GenerationJob.Status.FAILED,
+                error={"detail": "The job queue is unavailable; try again shortly.", "code": "queue_unavailable"},
+                finished_at=timezone.now(),
+            )
+            if claimed:
+                job_event_emit(job=GenerationJob.objects.get(pk=job_id))
         event = GenerationJob.objects.get(pk=job_id).usage_event
         if claimed and event is not None:
             usage_release(event=event, outcome=UsageEvent.Outcome.FAILED, error=f"enqueue failed: {type(exc).__name__}")
@@ -427,8 +431,12 @@ def poster_job_run(*, job_id: int) -> GenerationJob | None:
         else:
             log.warning("Poster job %s failed: %s", job.pk, body["code"])
         job.status, job.error, job.finished_at = GenerationJob.Status.FAILED, body, timezone.now()
-        job.save(update_fields=["status", "error", "finished_at", "usage_event"])
+        with transaction.atomic():
+            job.save(update_fields=["status", "error", "finished_at", "usage_event"])
+            job_event_emit(job=job)
         return job
     job.status, job.result, job.finished_at = GenerationJob.Status.SUCCEEDED, generation.as_dict(), timezone.now()
-    job.save(update_fields=["status", "result", "finished_at", "usage_event"])
+    with transaction.atomic():
+        job.save(update_fields=["status", "result", "finished_at", "usage_event"])
+        job_event_emit(job=job)
     return job

@@ -26,6 +26,7 @@ from django.utils import timezone
 from backend.core.exceptions import RateLimited, ServiceUnavailable
 
 from backend.accounts.models import Organization, User
+from backend.accounts.webhooks import webhook_emit
 
 from .models import Operation, UsageCounter, UsageEvent
 from .providers.base import Usage
@@ -157,6 +158,11 @@ def usage_reserve(*, organization: Organization, operation: str, user: User | No
     if rows.update(used=F("used") + 1, updated_at=timezone.now()) != 1:
         used = UsageCounter.objects.filter(pk=counter.pk).values_list("used", flat=True).get()
         raise UsageLimitExceeded(Quota(operation=operation, limit=limit, used=used, resets_at=period_end(start)))
+    if limit is not None and UsageCounter.objects.filter(pk=counter.pk, used=limit).exists():
+        # This unit was the last one of the period: tell the organization's webhooks, once per fill-up.
+        webhook_emit(organization_id=organization.pk, event="usage.limit_reached", data={
+            "operation": str(operation), "limit": limit, "used": limit, "resets_at": period_end(start).isoformat(),
+        })
     return UsageEvent.objects.create(
         organization=organization, user=user, operation=operation, period_start=start, outcome=UsageEvent.Outcome.RESERVED
     )

@@ -5,6 +5,10 @@ new; the same key with a different body is a 422. The record is written in the s
 as whatever the request creates, so a concurrent retry waits for the first request and then
 replays its response (the unique constraint settles the race). Error responses are not kept: a
 client may correct its request and send it again with the same key.
+
+A response that shows a secret once (a webhook's signing secret, an invite token) names it in
+`secret_fields`: the stored copy holds it encrypted (backend.core.crypto), like the secret's own
+column, and a replay decrypts it.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from . import crypto
 from .exceptions import Unprocessable
 from .models import IdempotencyRecord
 
@@ -49,8 +54,20 @@ def _fingerprint(request) -> str:
     return digest.hexdigest()
 
 
-def idempotent(view_method):
-    """Decorate a view method that creates something."""
+def _sealed(body, fields: tuple[str, ...], seal) -> object:
+    if not fields or not isinstance(body, dict):
+        return body
+    return {key: (seal(value) if key in fields and isinstance(value, str) else value) for key, value in body.items()}
+
+
+def _reveal(value: str) -> str:
+    return crypto.decrypt(value) if value.startswith(crypto.PREFIX) else value  # kept before sealing existed
+
+
+def idempotent(view_method=None, *, secret_fields: tuple[str, ...] = ()):
+    """Decorate a view method that creates something (`@idempotent` or `@idempotent(secret_fields=...)`)."""
+    if view_method is None:
+        return lambda method: idempotent(method, secret_fields=secret_fields)
 
     @wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
@@ -75,13 +92,13 @@ def idempotent(view_method):
                         detail="This Idempotency-Key was already used with a different request.",
                         code="idempotency_key_reused",
                     )
-                response = Response(record.response_body, status=record.response_status)
+                response = Response(_sealed(record.response_body, secret_fields, _reveal), status=record.response_status)
                 response["Idempotent-Replayed"] = "true"
                 return response
             response = view_method(self, request, *args, **kwargs)
             if 200 <= response.status_code < 300:
                 record.response_status = response.status_code
-                record.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+                record.response_body = _sealed(json.loads(json.dumps(response.data, cls=JSONEncoder)), secret_fields, crypto.encrypt)
                 record.save(update_fields=["response_status", "response_body"])
             else:
                 transaction.set_rollback(True)

@@ -13,3 +13,6 @@ REFRESH_EXPIRING_TOKENS = "social.refresh_expiring_tokens"
 # The metrics tasks kept their `social.` names when metrics moved to the scheduling app.
 FETCH_DUE_METRICS = "social.fetch_due_metrics"
 FETCH_POST_METRICS = "social.fetch_post_metrics"
+DELIVER_WEBHOOKS = "accounts.deliver_webhooks"
+MATERIALISE_SERIES = "scheduling.materialise_series"
+PUBLISH_FIRST_COMMENTS = "scheduling.publish_first_comments"

@@ -8,6 +8,13 @@ def _default_max_retries() -> int:
     return settings.PUBLISH_MAX_RETRIES
 
 
+class FirstCommentStatus(models.TextChoices):
+    NONE = "none", "None"
+    PENDING = "pending", "Pending"
+    POSTED = "posted", "Posted"
+    FAILED = "failed", "Failed"
+
+
 class ScheduledPost(models.Model):
     """One post for one social account at one time. Its status moves only through `transition`."""
 
@@ -44,6 +51,17 @@ class ScheduledPost(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     metadata = models.JSONField(default=dict, blank=True)
     group_id = models.UUIDField(null=True, blank=True, db_index=True)
+    # A recurring series' occurrence (see series.py): at most one post per (series, occurrence).
+    series = models.ForeignKey("scheduling.PostSeries", on_delete=models.PROTECT, null=True, blank=True, related_name="posts")
+    occurrence_time = models.DateTimeField(null=True, blank=True)
+    # The first comment, published after the post succeeds (see first_comments.py): its own
+    # outcome and retries; it never re-publishes the post.
+    first_comment = models.TextField(blank=True)
+    first_comment_status = models.CharField(max_length=16, choices=FirstCommentStatus.choices, default=FirstCommentStatus.NONE)
+    first_comment_id = models.CharField(max_length=255, blank=True)
+    first_comment_error = models.TextField(blank=True)
+    first_comment_attempts = models.PositiveIntegerField(default=0)
+    first_comment_next_at = models.DateTimeField(null=True, blank=True)
 
     # Publishing machinery (not part of the API): when the post is next due (scheduled_time, or
     # later after a retry backoff), when it was last handed to a worker, when a worker claimed it,
@@ -63,6 +81,7 @@ class ScheduledPost(models.Model):
         ordering = ["scheduled_time", "id"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="post_due_idx"),
+            models.Index(fields=["first_comment_status", "first_comment_next_at"], name="post_first_comment_due_idx"),
             # Lists: every list is scoped by organization_id and ends its order with id, so each
             # documented filter and ordering is one index range scan (see bench/README.md).
             models.Index(fields=["organization", "scheduled_time", "id"], name="post_org_time_idx"),
@@ -72,6 +91,11 @@ class ScheduledPost(models.Model):
             models.Index(fields=["social_account", "scheduled_time", "id"], name="post_account_time_idx"),
             # Caption search (`?search=`): a trigram index on UPPER(caption), PostgreSQL only,
             # created by migration 0005_list_indexes (SQLite has no such index type).
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "occurrence_time"], condition=models.Q(series__isnull=False), name="unique_series_occurrence"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,6 +134,53 @@ class SchedulerHeartbeat(models.Model):
     name = models.CharField(max_length=64, unique=True)
     last_drained_at = models.DateTimeField()
     last_processed = models.PositiveIntegerField(default=0)
+
+
+class PostingSchedule(models.Model):
+    """An account's weekly posting slots, in its timezone: `[{"weekday": 0-6, "time": "HH:MM"}]`.
+
+    Queued posts take the next free slot; the row is locked while one is taken (see slots.py).
+    """
+
+    social_account = models.OneToOneField("social.SocialAccount", on_delete=models.CASCADE, related_name="posting_schedule")
+    timezone = models.CharField(max_length=64)
+    slots = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Slots of account {self.social_account_id}"
+
+
+class PostSeries(models.Model):
+    """A recurring post: an RFC 5545 RRULE from `dtstart` in `timezone` (see series.py).
+
+    Its occurrences become ordinary posts (`ScheduledPost.series`) over a rolling horizon.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        CANCELLED = "cancelled", "Cancelled"
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="post_series")
+    social_account = models.ForeignKey("social.SocialAccount", on_delete=models.PROTECT, related_name="post_series")
+    caption = models.TextField(blank=True)
+    hashtags = models.JSONField(default=list, blank=True)
+    asset = models.ForeignKey("assets.MediaAsset", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    first_comment = models.TextField(blank=True)
+    rrule = models.CharField(max_length=500)
+    dtstart = models.DateTimeField()
+    timezone = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    materialised_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Series {self.pk} ({self.rrule})"
 
 
 class PostMetrics(models.Model):

@@ -29,6 +29,8 @@ from backend.social.platforms.base import ErrorKind, PublishError, PublishResult
 
 from .claims import Claim
 from .deliveries import deliveries_link
+from .events import post_outcome_events
+from .first_comments import first_comment_queue
 from .models import PublishAttempt, ScheduledPost
 from .transitions import Status, transition, transition_all, transition_where
 
@@ -113,6 +115,8 @@ def post_outcome_record(
     _attempt_finish(post_id=post_id, attempt=attempt, started_at=started_at, now=now, outcome=outcome, code=code, message=message)
     if result is not None:
         deliveries_link(post=post, result=result)  # a broadcast's accepted messages, for the status webhooks
+        first_comment_queue(post, now=now)
+    post_outcome_events(post=post, error=error)  # webhook outbox rows, in this transaction
     if result is None and error.kind == ErrorKind.AUTH and post.status == Status.FAILED:
         account_mark_needs_reconnect(account_id=post.social_account_id, token_version=token_version, reason=error.message)
     return post.status

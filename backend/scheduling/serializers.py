@@ -14,6 +14,7 @@ from backend.core.serializer_fields import BoundedListField
 from backend.assets.models import MediaAsset
 from backend.core.serializers import FastOutput
 from backend.social.models import SocialAccount
+from backend.social.platforms.registry import all_services
 from backend.social.serializers import HashtagsField
 
 from .models import PublishAttempt, ScheduledPost
@@ -65,17 +66,25 @@ class PostInput(ScheduleTimeMixin, serializers.Serializer):
     caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=70000, trim_whitespace=False)
     hashtags = HashtagsField(required=False, default=list)
     asset_id = MemberObjectField(model=MediaAsset, required=False, allow_null=True, default=None)
-    scheduled_time = LocalDateTimeField()
+    scheduled_time = LocalDateTimeField(required=False, help_text="Required unless `queue` is true.")
+    queue = serializers.BooleanField(required=False, default=False, help_text="Take the account's next free posting slot instead of `scheduled_time`.")
     timezone = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     status = serializers.ChoiceField(choices=[("draft", "Draft")], required=False, help_text="Only `draft` may be given.")
     max_retries = serializers.IntegerField(required=False, min_value=0, max_value=10)
     metadata = serializers.DictField(required=False, default=dict)
+    first_comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=8000, trim_whitespace=False,
+                                          help_text="Published as a comment (X: a reply) after the post succeeds.")
 
     def validate(self, data):
+        if data.get("queue") and "scheduled_time" in data:
+            raise serializers.ValidationError({"queue": ["Give either `queue: true` or `scheduled_time`, not both."]})
+        if not data.get("queue") and "scheduled_time" not in data:
+            raise serializers.ValidationError({"scheduled_time": ["This field is required (or set `queue: true`)."]})
         return self.resolve_scheduled_time(data)
 
     def service_kwargs(self) -> dict:
         data = dict(self.validated_data)
+        data.pop("queue", None)
         return {
             "organization": data.pop("organization", None),
             "social_account": data.pop("social_account"),
@@ -95,12 +104,13 @@ class PostUpdateInput(ScheduleTimeMixin, serializers.Serializer):
     timezone = serializers.CharField(allow_blank=True, max_length=64)
     max_retries = serializers.IntegerField(min_value=0, max_value=10)
     metadata = serializers.DictField()
+    first_comment = serializers.CharField(allow_blank=True, max_length=8000, trim_whitespace=False)
 
     def __init__(self, *args, post: ScheduledPost | None = None, **kwargs):
         self.post = post
         super().__init__(*args, **kwargs)
         if not self.partial:  # PUT: the essentials must be given, the rest keeps its defaults
-            for name in ("hashtags", "asset_id", "timezone", "max_retries", "metadata"):
+            for name in ("hashtags", "asset_id", "timezone", "max_retries", "metadata", "first_comment"):
                 self.fields[name].required = False
 
     def validate(self, data):
@@ -113,20 +123,55 @@ class PostUpdateInput(ScheduleTimeMixin, serializers.Serializer):
         return data
 
 
+def platform_keys() -> set[str]:
+    return {service.platform for service in all_services()}
+
+
+class VariantInput(serializers.Serializer):
+    """What differs for one account or one platform; a field left out takes the shared value."""
+
+    caption = serializers.CharField(required=False, allow_blank=True, max_length=70000, trim_whitespace=False)
+    hashtags = HashtagsField(required=False)
+    asset_id = MemberObjectField(model=MediaAsset, required=False, allow_null=True)
+    first_comment = serializers.CharField(required=False, allow_blank=True, max_length=8000, trim_whitespace=False)
+
+
 class BulkPostInput(ScheduleTimeMixin, serializers.Serializer):
     social_accounts = BoundedListField(child=MemberObjectField(model=SocialAccount), min_length=1, max_length=20)
     caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=70000, trim_whitespace=False)
     hashtags = HashtagsField(required=False, default=list)
     asset_id = MemberObjectField(model=MediaAsset, required=False, allow_null=True, default=None)
+    first_comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=8000, trim_whitespace=False)
     scheduled_time = LocalDateTimeField()
     timezone = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    variants = serializers.DictField(
+        child=VariantInput(), required=False, default=dict,
+        help_text='Keyed by account id ("12") or platform ("instagram"): an account\'s variant wins over its platform\'s, '
+                  "which wins over the shared fields (field by field).",
+    )
 
     def validate(self, data):
+        accounts = data.get("social_accounts", [])
+        platforms = {account.platform for account in accounts}
+        ids = {str(account.pk) for account in accounts}
+        problems = {}
+        for key in data.get("variants", {}):
+            if key.isdigit():
+                if key not in ids:
+                    problems[key] = ["This account is not in `social_accounts`."]
+            elif key not in platforms:
+                problems[key] = ["No account in `social_accounts` is on this platform." if key in platform_keys() else "Not an account id or a platform."]
+        if problems:
+            raise serializers.ValidationError({"variants": problems})
         return self.resolve_scheduled_time(data)
 
     def service_kwargs(self) -> dict:
         data = dict(self.validated_data)
-        return {"asset": data.pop("asset_id"), "timezone_name": data.pop("timezone"), **data}
+        variants = {
+            key: {("asset" if name == "asset_id" else name): value for name, value in variant.items()}
+            for key, variant in data.pop("variants").items()
+        }
+        return {"asset": data.pop("asset_id"), "timezone_name": data.pop("timezone"), "variants": variants, **data}
 
 
 class PostOutput(FastOutput, serializers.ModelSerializer):
@@ -139,7 +184,8 @@ class PostOutput(FastOutput, serializers.ModelSerializer):
             "id", "organization", "social_account", "platform", "caption", "hashtags", "asset_id", "asset_url",
             "scheduled_time", "timezone", "status", "retry_count", "max_retries", "error_message",
             "external_post_id", "permalink", "posted_at", "created_by", "approved_by", "created_at", "updated_at",
-            "metadata", "group_id",
+            "metadata", "group_id", "series", "first_comment", "first_comment_status", "first_comment_id",
+            "first_comment_error",
         ]
         read_only_fields = fields
 

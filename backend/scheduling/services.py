@@ -18,12 +18,16 @@ from backend.social import services as social_services
 from backend.social.accounts import account_can_publish, account_cannot_publish_message
 from backend.social.checks import post_content_check
 from backend.social.models import SocialAccount
+from backend.social.platforms.registry import get_service
 
-from .models import ScheduledPost
+from .models import PostSeries, ScheduledPost
+from .slots import slot_take
 from .transitions import EDITABLE_STATUSES, PUBLISH_NOW_STATUSES, InvalidTransition, Status, transition
 
 # Fields a client may change on an editable post.
-EDITABLE_FIELDS = ("social_account", "caption", "hashtags", "asset", "scheduled_time", "timezone", "max_retries", "metadata")
+EDITABLE_FIELDS = (
+    "social_account", "caption", "hashtags", "asset", "scheduled_time", "timezone", "max_retries", "metadata", "first_comment",
+)
 
 
 def _check_targets(*, organization: Organization | None, social_account: SocialAccount, asset: MediaAsset | None) -> Organization:
@@ -48,14 +52,23 @@ def _check_content(
     post_content_check(platform=social_account.platform, caption=caption, hashtags=hashtags, asset=asset, metadata=metadata)
 
 
+def _check_first_comment(*, social_account: SocialAccount, first_comment: str) -> None:
+    if first_comment.strip() and not get_service(social_account.platform).supports_first_comment:
+        raise ValidationFailed({"first_comment": [f"{get_service(social_account.platform).name} posts cannot have a first comment."]})
+
+
+# Shared with series.py and imports.py: one place checks a post's targets and content.
+check_targets = _check_targets
+check_content = _check_content
+
+
 def _initial_status(*, user: User, organization: Organization, draft: bool) -> str:
     if draft:
         return Status.DRAFT
     return Status.SCHEDULED if org_roles(user).get(organization.pk) in MANAGER_ROLES else Status.PENDING
 
 
-@transaction.atomic
-def post_create(
+def post_build(
     *,
     by: User,
     social_account: SocialAccount,
@@ -69,10 +82,15 @@ def post_create(
     max_retries: int | None = None,
     metadata: dict[str, Any] | None = None,
     group_id: uuid.UUID | None = None,
+    first_comment: str = "",
+    series: PostSeries | None = None,
+    occurrence_time: datetime | None = None,
 ) -> ScheduledPost:
+    """A checked, unsaved post (see `post_create`); CSV import saves many at once."""
     hashtags = hashtags or []
     organization = _check_targets(organization=organization, social_account=social_account, asset=asset)
     require_role(by, organization.pk, WRITER_ROLES, action="create posts")
+    _check_first_comment(social_account=social_account, first_comment=first_comment)
     _check_content(social_account=social_account, caption=caption, hashtags=hashtags, asset=asset, metadata=metadata)
     status = _initial_status(user=by, organization=organization, draft=draft)
     post = ScheduledPost(
@@ -90,23 +108,42 @@ def post_create(
         approved_by=by if status == Status.SCHEDULED else None,
         metadata=metadata or {},
         group_id=group_id,
+        first_comment=first_comment,
+        series=series,
+        occurrence_time=occurrence_time,
     )
     if max_retries is not None:
         post.max_retries = max_retries
+    return post
+
+
+@transaction.atomic
+def post_create(*, by: User, social_account: SocialAccount, scheduled_time: datetime, **fields) -> ScheduledPost:
+    """Check and create one post: owners and admins schedule it, editors' posts wait for approval."""
+    post = post_build(by=by, social_account=social_account, scheduled_time=scheduled_time, **fields)
     post.save()
     return post
 
 
 @transaction.atomic
-def post_bulk_create(*, by: User, social_accounts: list[SocialAccount], **fields) -> tuple[uuid.UUID, list[ScheduledPost]]:
-    """The same post for several accounts: all are created, or none."""
+def post_bulk_create(
+    *, by: User, social_accounts: list[SocialAccount], variants: dict[str, dict] | None = None, **fields
+) -> tuple[uuid.UUID, list[ScheduledPost]]:
+    """One post per account: all are created, or none.
+
+    `variants` maps an account id (as a string) or a platform to the fields that differ there
+    (caption, hashtags, asset, first_comment); field by field, the account's variant wins over its
+    platform's, which wins over the shared fields. Every post passes its platform's preflight.
+    """
     if len({account.pk for account in social_accounts}) != len(social_accounts):
         raise ValidationFailed({"social_accounts": ["Each account may appear only once."]})
+    variants = variants or {}
     group_id = uuid.uuid4()
     posts = []
     for index, account in enumerate(social_accounts):
+        own = {**fields, **variants.get(account.platform, {}), **variants.get(str(account.pk), {})}
         try:
-            posts.append(post_create(by=by, social_account=account, group_id=group_id, **fields))
+            posts.append(post_create(by=by, social_account=account, group_id=group_id, **own))
         except ValidationFailed as exc:
             raise ValidationFailed({"social_accounts": {str(index): exc.errors}}) from None
     return group_id, posts
@@ -129,6 +166,7 @@ def post_update(*, post: ScheduledPost, by: User, **changes) -> ScheduledPost:
         setattr(post, name, value)
     _check_targets(organization=post.organization, social_account=post.social_account, asset=post.asset)
     _check_content(social_account=post.social_account, caption=post.caption, hashtags=post.hashtags, asset=post.asset, metadata=post.metadata)
+    _check_first_comment(social_account=post.social_account, first_comment=post.first_comment)
     post.platform = post.social_account.platform
     if "scheduled_time" in changes:
         post.next_attempt_at = post.scheduled_time
@@ -244,3 +282,14 @@ def posts_cancel_for_account(*, account: SocialAccount, reason: str) -> int:
         post.save(update_fields=["status", "error_code", "error_message", "updated_at"])
         cancelled += 1
     return cancelled
+
+
+@transaction.atomic
+def post_create_queued(*, by: User, social_account: SocialAccount, timezone_name: str = "", **fields) -> ScheduledPost:
+    """A post in the account's next free slot, taken atomically (see slots.py)."""
+    _check_targets(organization=fields.get("organization"), social_account=social_account, asset=fields.get("asset"))
+    require_role(by, social_account.organization_id, WRITER_ROLES, action="create posts")
+    scheduled_time, slots_timezone = slot_take(social_account=social_account)
+    return post_create(
+        by=by, social_account=social_account, scheduled_time=scheduled_time, timezone_name=timezone_name or slots_timezone, **fields
+    )

@@ -6,8 +6,10 @@ from django.conf import settings
 
 from backend.core import task_names
 
+from .first_comments import first_comments_publish_due
 from .metrics import post_metrics_fetch, posts_metrics_dispatch_due
 from .publishing import post_publish, posts_dispatch_due
+from .series import series_materialise_due
 
 
 @shared_task(name=task_names.DISPATCH_DUE_POSTS, ignore_result=True)
@@ -45,3 +47,15 @@ def fetch_due_metrics() -> int:
 @shared_task(name=task_names.FETCH_POST_METRICS, ignore_result=True)
 def fetch_post_metrics(post_id: int, checkpoint: str = "") -> None:
     post_metrics_fetch(post_id=post_id, checkpoint=checkpoint)
+
+
+@shared_task(name=task_names.MATERIALISE_SERIES, ignore_result=True)
+def materialise_series() -> int:
+    """Create the posts of recurring series' occurrences within the horizon (beat)."""
+    return series_materialise_due()
+
+
+@shared_task(name=task_names.PUBLISH_FIRST_COMMENTS, ignore_result=True)
+def publish_first_comments() -> int:
+    """Publish the first comments of posts that went out (beat)."""
+    return first_comments_publish_due()

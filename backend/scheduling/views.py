@@ -10,6 +10,7 @@ from backend.accounts.filters import MemberFilterSet
 from backend.accounts.models import MANAGER_ROLES
 from backend.core.datetimes import BoundedIsoDateTimeFilter
 from backend.core.idempotency import idempotent
+from backend.core.schema import error_responses
 from backend.accounts.permissions import org_roles
 from backend.core.exceptions import PermissionDenied
 from backend.social import views as social_views
@@ -45,7 +46,7 @@ class PostFilter(MemberFilterSet):
 
     class Meta:
         model = ScheduledPost
-        fields = ["status", "platform", "social_account", "organization", "group_id"]
+        fields = ["status", "platform", "social_account", "organization", "group_id", "series"]
 
 
 @extend_schema_view(
@@ -67,12 +68,15 @@ class ScheduledPostViewSet(
     def get_queryset(self):
         return posts_visible_to(self.request.user).select_related("asset")
 
-    @extend_schema(request=PostInput, responses={201: PostOutput})
+    @extend_schema(request=PostInput, responses={201: PostOutput, **error_responses(
+        400, 403, 409, _409="`queue: true` and the account has no (free) slot: code `no_slots` or `no_free_slot`",
+    )})
     @idempotent
     def create(self, request, *args, **kwargs):
         body = PostInput(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        post = services.post_create(by=request.user, **body.service_kwargs())
+        create = services.post_create_queued if body.validated_data["queue"] else services.post_create
+        post = create(by=request.user, **body.service_kwargs())
         return Response(PostOutput(post).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PostUpdateInput, responses={200: PostOutput})
@@ -91,7 +95,9 @@ class ScheduledPostViewSet(
         services.post_cancel(post=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=BulkPostInput, responses={201: BulkPostOutput})
+    @extend_schema(request=BulkPostInput, responses={201: BulkPostOutput, **error_responses(
+        400, 403, _400="Invalid input, or an account's variant fails its platform's preflight (nothing is created)",
+    )})
     @action(detail=False, methods=["post"])
     @idempotent
     def bulk(self, request):

@@ -10,11 +10,15 @@ is the only "may this account publish?" check (one message for every caller).
 """
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
+
+from backend.accounts.webhooks import webhook_emit
 
 from backend.core.exceptions import InvalidTransition
 
 from .models import SocialAccount
+from .serializers import SocialAccountOutput
 from .platforms.base import ErrorKind, PublishError
 
 AccountStatus = SocialAccount.Status
@@ -45,7 +49,18 @@ def account_transition(
     accounts = SocialAccount.objects.filter(pk=account_id, status__in=sources)
     if token_version is not None:
         accounts = accounts.filter(token_version=token_version)
-    return accounts.update(status=to, status_reason=reason, updated_at=timezone.now(), **fields) == 1
+    with transaction.atomic():
+        previous = accounts.values_list("status", flat=True).first()
+        moved = accounts.update(status=to, status_reason=reason, updated_at=timezone.now(), **fields) == 1
+        if moved and to == AccountStatus.NEEDS_RECONNECT and previous != to:
+            account = SocialAccount.objects.get(pk=account_id)
+            webhook_emit(organization_id=account.organization_id, event="account.needs_reconnect", data=account_webhook_data(account))
+    return moved
+
+
+def account_webhook_data(account: SocialAccount) -> dict:
+    """The account as the API shows it (tokens are never part of it)."""
+    return SocialAccountOutput(account).data
 
 
 def account_mark_needs_reconnect(*, account_id: int, token_version: int | None, reason: str) -> bool:

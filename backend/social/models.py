@@ -55,6 +55,10 @@ def _sandbox_external_id() -> str:
     return f"sbx_{uuid.uuid4().hex}"
 
 
+def _sandbox_comment_id() -> str:
+    return f"sbxc_{uuid.uuid4().hex}"
+
+
 class SandboxPublication(models.Model):
     """What the sandbox platform received: one row per successful publish.
 
@@ -71,6 +75,21 @@ class SandboxPublication(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class SandboxComment(models.Model):
+    """A first comment the sandbox platform received on one of its publications."""
+
+    publication = models.ForeignKey(SandboxPublication, on_delete=models.CASCADE, related_name="comments")
+    text = models.TextField()
+    external_id = models.CharField(max_length=64, unique=True, default=_sandbox_comment_id)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
 
     def __str__(self) -> str:
         return self.external_id

@@ -7,7 +7,7 @@ from backend.assets.serializers import MediaAssetOutput
 from backend.core.datetimes import BoundedDateTimeField
 from backend.core.serializer_fields import BoundedListField
 
-from .models import SandboxPublication, SocialAccount
+from .models import SandboxComment, SandboxPublication, SocialAccount
 from .platforms.base import MetadataInvalid
 from .platforms.registry import get_service, platform_choices
 from .text import InvalidHashtag, normalise_hashtags
@@ -120,10 +120,18 @@ class PreflightOutput(serializers.Serializer):
     fixed_asset = MediaAssetOutput(required=False, allow_null=True, help_text="A rendition of the image that passes the image rules, saved in the media library.")
 
 
+class SandboxCommentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = SandboxComment
+        fields = ["external_id", "text", "created_at"]
+
+
 class SandboxPublicationOutput(serializers.ModelSerializer):
+    comments = SandboxCommentOutput(many=True, read_only=True, help_text="First comments the sandbox received on this publication")
+
     class Meta:
         model = SandboxPublication
-        fields = ["id", "post", "social_account", "caption", "media", "external_id", "published_at"]
+        fields = ["id", "post", "social_account", "caption", "media", "external_id", "published_at", "comments"]
 
 
 class OAuthStartInput(serializers.Serializer):

@@ -78,7 +78,7 @@ class SandboxPublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     ordering_fields = ["published_at"]
 
     def get_queryset(self):
-        return member_scope(SandboxPublication.objects.all(), user=self.request.user, via="social_account__organization")
+        return member_scope(SandboxPublication.objects.all(), user=self.request.user, via="social_account__organization").prefetch_related("comments")
 
 
 class PreflightView(APIView):

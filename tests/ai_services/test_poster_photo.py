@@ -53,6 +53,22 @@ def test_a_dark_backdrop_is_cleaned_and_the_garment_is_untouched():
     assert all(abs(a - b) < 40 for a, b in zip(body, cloth)), body  # still the navy cloth
 
 
+@pytest.mark.parametrize("size", [(800, 800), (932, 693)])
+def test_the_clean_backdrop_meets_the_garments_own_edge(size):
+    # The thumbnail only says roughly where the backdrop ends; along the outline each pixel is
+    # judged at full size, so no ring of the black sheet (in the thumbnail's staircase) is left
+    # around the garment. Rows across the body, from each side to the first cloth pixel.
+    cloth, black = (40, 30, 110), (14, 12, 16)
+    fitted = fit_photo(open_photo(garment_photo(backdrop=black, cloth=cloth, motif=black)), size, card=LIGHT)
+    image = fitted.image
+    left, top, right, bottom = fitted.subject_box
+    for share in (0.2, 0.3, 0.5, 0.7, 0.85):
+        row = [image.getpixel((x, top + round((bottom - top) * share))) for x in range(size[0])]
+        on_cloth = [x for x, p in enumerate(row) if abs(p[2] - cloth[2]) < 25 and p[0] < 70]
+        sheet = [x for x, p in enumerate(row) if max(p) < 30 and not on_cloth[0] <= x <= on_cloth[-1]]
+        assert len(sheet) <= 1, (share, sheet)
+
+
 def test_a_landscape_photo_fills_a_story():
     from backend.ai_services.services import poster_render
 

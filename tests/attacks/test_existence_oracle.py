@@ -42,11 +42,14 @@ def _replace(value, old, new):
     ("/api/social/sandbox/publications/", "post", "post"),
     ("/api/usage/", "organization", "org"),
     ("/api/schedule/analytics/", "organization", "org"),
+    ("/api/schedule/", "series", "series"),
+    ("/api/schedule/next_slot/", "social_account", "account"),
+    ("/api/schedule/best_times/", "social_account", "account"),
 ])
 def test_filter_naming_another_organizations_object_answers_like_a_missing_id(path, param, target):
     world = build_world()
     stranger = client_as(world.users["owner_b"])
-    other_id = {"org": world.org.pk, "account": world.account.pk, "post": world.posts["scheduled"].pk}[target]
+    other_id = {"org": world.org.pk, "account": world.account.pk, "post": world.posts["scheduled"].pk, "series": world.extra["series"].pk}[target]
     _same_answer(stranger, path, param, other_id)
 
 
@@ -65,6 +68,9 @@ def test_filters_on_ones_own_organization_still_work(owner_client, org, sandbox)
     ("/api/social/preflight/", {"platform": "sandbox", "caption": "x", "asset_id": "{id}"}, "asset"),
     ("/api/textile/caption/", {"organization": "{id}", "product_name": "Saree", "price": "100"}, "org"),
     ("/api/textile/poster/", {"asset_id": "{id}", "title": "Silk", "price": "2000", "original_price": "2500"}, "asset"),
+    ("/api/series/", {"social_account": "{id}", "rrule": "FREQ=DAILY;COUNT=2", "dtstart": "2099-01-01T09:00:00", "timezone": "UTC"}, "account"),
+    ("/api/series/", {"social_account": "{own}", "asset_id": "{id}", "rrule": "FREQ=DAILY;COUNT=2", "dtstart": "2099-01-01T09:00:00", "timezone": "UTC"}, "asset"),
+    ("/api/webhooks/", {"organization": "{id}", "url": "https://93.184.215.14/hooks", "events": ["post.posted"]}, "org"),
 ])
 def test_body_naming_another_organizations_object_answers_like_a_missing_id(path, body, target):
     from backend.social.models import SocialAccount as Account

@@ -128,7 +128,7 @@ class Probe:
 
 def _lists_still_read(client):
     for path in ("/api/schedule/", "/api/social/accounts/", "/api/media/", "/api/organizations/",
-                 "/api/social/sandbox/publications/", "/api/auth/me/"):
+                 "/api/social/sandbox/publications/", "/api/auth/me/", "/api/series/", "/api/webhooks/"):
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code, response.content[:200])
         response.content.decode("utf-8")

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from backend.accounts.models import Invite, Membership, Role
+from backend.core.models import IdempotencyRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +39,15 @@ def test_invite_tokens_are_stored_hashed(owner_client, org):
     stored = {f.name: getattr(invite, f.attname) for f in Invite._meta.concrete_fields}
     assert token not in [str(v) for v in stored.values()]
     assert invite.token_hash == hashlib.sha256(token.encode()).hexdigest()
+
+
+def test_an_idempotent_invite_keeps_its_token_encrypted_and_replays_it(owner_client, org):
+    body, key = {"email": "new@example.com", "role": "editor"}, "invite-1"
+    first = owner_client.post(f"/api/organizations/{org.pk}/invites/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    again = owner_client.post(f"/api/organizations/{org.pk}/invites/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert first.json()["token"] not in json.dumps(IdempotencyRecord.objects.get(key=key).response_body)
+    assert Invite.objects.count() == 1
 
 
 def test_managers_list_invites_without_tokens(owner_client, org, member, client_for):

@@ -77,6 +77,26 @@ EXPECTED: dict[tuple[str, str], tuple] = {
     ("GET", "/api/textile/jobs/{id}/"): (200, 200, 200, 200, 404),
     ("POST", "/api/textile/poster/"): (201, 201, 201, 403, 400),
     ("GET", "/api/usage/"): (200, 200, 200, 200, 400),
+    # Planning (api.md "Planning"): owner/admin manage slots and webhooks; editors may create and
+    # change series (their occurrences wait for approval) and import posts.
+    ("GET", "/api/social/accounts/{id}/slots/"): (200, 200, 200, 200, 404),
+    ("PUT", "/api/social/accounts/{id}/slots/"): (200, 200, 403, 403, 404),
+    ("GET", "/api/schedule/next_slot/"): (200, 200, 200, 200, 400),
+    ("GET", "/api/schedule/best_times/"): (200, 200, 200, 200, 400),
+    ("POST", "/api/schedule/import/"): (201, 201, 201, 403, 400),
+    ("GET", "/api/series/"): ALL(200),
+    ("POST", "/api/series/"): (201, 201, 201, 403, 400),
+    ("GET", "/api/series/{id}/"): (200, 200, 200, 200, 404),
+    ("PATCH", "/api/series/{id}/"): (200, 200, 200, 403, 404),
+    ("DELETE", "/api/series/{id}/"): (204, 204, 204, 403, 404),
+    ("GET", "/api/webhooks/"): ALL(200),
+    ("POST", "/api/webhooks/"): (201, 201, 403, 403, 400),
+    # Any member reads an endpoint (never its secret); its delivery log is for owners and admins.
+    ("GET", "/api/webhooks/{id}/"): (200, 200, 200, 200, 404),
+    ("PATCH", "/api/webhooks/{id}/"): (200, 200, 403, 403, 404),
+    ("DELETE", "/api/webhooks/{id}/"): (204, 204, 403, 403, 404),
+    ("GET", "/api/webhooks/{id}/deliveries/"): (200, 200, 403, 403, 404),
+    ("POST", "/api/webhooks/{id}/deliveries/{delivery_id}/redeliver/"): (202, 202, 403, 403, 404),
 }
 
 RECORD = os.environ.get("POSTLOOM_MATRIX_RECORD", "") == "1"

@@ -7,6 +7,7 @@ response that leaks A's data to B's owner is caught by looking for it.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable
@@ -17,11 +18,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from backend.accounts.models import Membership, Organization, Role, User
+from backend.accounts.models import Membership, Organization, Role, User, WebhookDelivery, WebhookEndpoint
 from backend.accounts.services import invite_create
 from backend.ai_services.models import GenerationJob
 from backend.assets.models import MediaAsset
-from backend.scheduling.models import ScheduledPost
+from backend.scheduling.models import PostingSchedule, PostSeries, ScheduledPost
 from backend.social.models import SandboxPublication, SocialAccount
 from tests.conftest import make_image
 
@@ -77,7 +78,21 @@ def build_world() -> World:
     publication = SandboxPublication.objects.create(post=posts["posted"].pk, social_account=account, caption=f"{MARKER} published")
     job = GenerationJob.objects.create(organization=org, user=users["owner"], input={"title": MARKER})
     invite = invite_create(organization=org, by=users["owner"], email="invitee@example.com", role=Role.EDITOR)
-    return World(org, org_b, users, account, spare, asset, posts, publication, job, target, invite.token, {"invite": invite})
+    PostingSchedule.objects.create(social_account=account, timezone="Asia/Kolkata", slots=[{"weekday": d, "time": "09:00"} for d in range(7)])
+    series = PostSeries.objects.create(
+        organization=org, social_account=account, caption=f"{MARKER} weekly arrivals", rrule="FREQ=WEEKLY;BYDAY=FR;COUNT=6",
+        dtstart=when, timezone="Asia/Kolkata", created_by=users["owner"],
+    )
+    endpoint = WebhookEndpoint.objects.create(
+        organization=org, url=f"https://hooks.example.com/{MARKER}", events=["post.posted"], description=MARKER,
+        secret=f"whsec_{MARKER}", created_by=users["owner"],
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_id=uuid.uuid4(), event="post.posted", payload={"type": "post.posted", "data": {"caption": MARKER}},
+        status=WebhookDelivery.Status.FAILED, attempts=3, last_status_code=500, last_error=f"{MARKER} answered 500",
+    )
+    extra = {"invite": invite, "series": series, "endpoint": endpoint, "delivery": delivery}
+    return World(org, org_b, users, account, spare, asset, posts, publication, job, target, invite.token, extra)
 
 
 def client_as(user: User | None) -> APIClient:
@@ -113,6 +128,10 @@ def path_id(template: str, w: World) -> dict[str, Any]:
         return {"id": w.spare_account.pk}
     if template.startswith("/api/social/sandbox/publications/"):
         return {"id": w.publication.pk}
+    if template.startswith("/api/series/"):
+        return {"id": w.extra["series"].pk}
+    if template.startswith("/api/webhooks/"):
+        return {"id": w.extra["endpoint"].pk, "delivery_id": w.extra["delivery"].pk}
     if template.startswith("/api/textile/jobs/"):
         return {"id": w.job.pk}
     if template.startswith("/api/invites/"):
@@ -148,12 +167,26 @@ BODIES: dict[tuple[str, str], Callable[[World, User], Any]] = {
     ("POST", "/api/social/preflight/"): lambda w, u: {"platform": "sandbox", "caption": "hi", "asset_id": w.asset.pk},
     ("POST", "/api/textile/caption/"): lambda w, u: {"organization": w.org.pk, "product_name": "Silk saree", "price": "2500", "variants": 1},
     ("POST", "/api/textile/poster/"): lambda w, u: {"asset_id": w.asset.pk, "title": "Silk", "price": "2000", "original_price": "2500"},
+    ("PUT", "/api/social/accounts/{id}/slots/"): lambda w, u: {"timezone": "Asia/Kolkata", "slots": [{"weekday": 4, "time": "09:00"}]},
+    ("POST", "/api/series/"): lambda w, u: {
+        "social_account": w.account.pk, "caption": "weekly", "rrule": "FREQ=WEEKLY;BYDAY=FR;COUNT=6", "dtstart": _future(), "timezone": "Asia/Kolkata",
+    },
+    ("PATCH", "/api/series/{id}/"): lambda w, u: {"caption": "patched"},
+    ("POST", "/api/webhooks/"): lambda w, u: {"organization": w.org.pk, "url": "https://93.184.215.14/hooks", "events": ["post.posted"]},
+    ("PATCH", "/api/webhooks/{id}/"): lambda w, u: {"description": "patched"},
+    ("POST", "/api/schedule/import/"): lambda w, u: {"file": SimpleUploadedFile("posts.csv", _csv(w), "text/csv"), "dry_run": "false"},
 }
-MULTIPART = {("POST", "/api/media/")}
+MULTIPART = {("POST", "/api/media/"), ("POST", "/api/schedule/import/")}
+
+
+def _csv(w: World) -> bytes:
+    return f"social_account,caption,scheduled_time\n{w.account.pk},imported,{_future()}\n".encode()
 
 QUERIES: dict[tuple[str, str], Callable[[World], dict]] = {
     ("GET", "/api/usage/"): lambda w: {"organization": w.org.pk},
     ("GET", "/api/schedule/analytics/"): lambda w: {"organization": w.org.pk},
+    ("GET", "/api/schedule/next_slot/"): lambda w: {"social_account": w.account.pk},
+    ("GET", "/api/schedule/best_times/"): lambda w: {"social_account": w.account.pk},
     ("GET", "/api/social/oauth/{platform}/callback/"): lambda w: {"code": "c", "state": "s"},
     ("GET", "/api/social/webhooks/whatsapp/"): lambda w: {"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1158201444"},
 }

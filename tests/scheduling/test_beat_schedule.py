@@ -20,6 +20,9 @@ OURS = {
     task_names.PURGE_IDEMPOTENCY_KEYS,
     task_names.REFRESH_EXPIRING_TOKENS,
     task_names.FETCH_DUE_METRICS,
+    task_names.DELIVER_WEBHOOKS,
+    task_names.MATERIALISE_SERIES,
+    task_names.PUBLISH_FIRST_COMMENTS,
 }
 
 

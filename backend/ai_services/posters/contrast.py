@@ -54,7 +54,14 @@ def luminance_range(region: Image.Image, *, trim: float = 0.0) -> tuple[float, f
     return kept[0], kept[-1]
 
 
-def worst_contrast(text_rgb: RGB, region: Image.Image, *, trim: float = 0.0) -> float:
-    """The lowest contrast between `text_rgb` and any pixel of `region` (the backdrop)."""
+def backdrop_luminances(region: Image.Image, *, trim: float = 0.0) -> list[float]:
+    """The luminances of the region's pixels, darkest first (read once, tried against several colours)."""
+    return _trimmed(_sorted_luminances(region), trim)
+
+
+def worst_contrast(text_rgb: RGB, region: Image.Image | list[float], *, trim: float = 0.0) -> float:
+    """The lowest contrast between `text_rgb` and any pixel of `region` (the backdrop, or its
+    backdrop_luminances)."""
     lt = luminance(text_rgb)
-    return min(ratio(lt, lum) for lum in _trimmed(_sorted_luminances(region), trim))
+    lums = region if isinstance(region, list) else backdrop_luminances(region, trim=trim)
+    return min(ratio(lt, lum) for lum in lums)

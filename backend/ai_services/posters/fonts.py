@@ -97,6 +97,12 @@ def get_font(path: str, size: int, engine: ImageFont.Layout) -> ImageFont.FreeTy
     return ImageFont.truetype(path, size, layout_engine=engine)
 
 
+@lru_cache(maxsize=1024)
+def glyph_height(path: str, size: int, engine: ImageFont.Layout, glyph: str) -> int:
+    """Pixels from the baseline to the top of `glyph`'s ink (the x-height for x, क, க)."""
+    return -get_font(path, size, engine).getbbox(glyph, anchor="ls")[1]
+
+
 @lru_cache(maxsize=8192)
 def covers(path: str, char: str) -> bool:
     """Whether the font at `path` has a glyph for `char` (rendering differs from .notdef)."""

@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from .. import lexicon
 from ..text import is_grapheme_boundary
 from . import fonts as font_lib
-from .contrast import AA_NORMAL, RGB, contrast, luminance, worst_contrast
+from .contrast import AA_NORMAL, RGB, backdrop_luminances, contrast, luminance, worst_contrast
 from .errors import InvalidPosterSpec
 from .photo import find_subject, fit_photo
 from .spec import SIZES, PosterSpec
@@ -92,18 +92,44 @@ class _Block:
 
 
 class _Typesetter:
+    """Measures and shapes text for one poster. Fitting tries the same lines at the same sizes
+    many times (the size search, then balancing the lines), so every run's split, advance and
+    ink box is remembered for the poster's lifetime (not longer: the next poster has new text)."""
+
     def __init__(self, engine: ImageFont.Layout) -> None:
         self.engine = engine
+        self._runs: dict[tuple[str, tuple[str, ...]], list[font_lib.Run]] = {}
+        self._advances: dict[tuple[font_lib.Run, int], float] = {}
+        self._boxes: dict[tuple[font_lib.Run, int], tuple[int, int, int, int]] = {}
 
     def font(self, path: str, size: int) -> ImageFont.FreeTypeFont:
         return font_lib.get_font(path, size, self.engine)
 
+    def shaping(self, run: font_lib.Run) -> dict[str, str]:
+        """The language RAQM shapes the run for (Devanagari and Tamil forms differ per language)."""
+        return {"language": run.language} if run.language and self.engine == ImageFont.Layout.RAQM else {}
+
+    def runs(self, text: str, stack: list[str]) -> list[font_lib.Run]:
+        key = (text, tuple(stack))
+        if key not in self._runs:
+            self._runs[key] = font_lib.split_runs(text, stack)
+        return self._runs[key]
+
+    def advance(self, run: font_lib.Run, size: int) -> float:
+        key = (run, size)
+        if key not in self._advances:
+            self._advances[key] = self.font(run.path, size).getlength(run.text, **self.shaping(run))
+        return self._advances[key]
+
+    def ink(self, run: font_lib.Run, size: int) -> tuple[int, int, int, int]:
+        """The run's ink box relative to its baseline origin."""
+        key = (run, size)
+        if key not in self._boxes:
+            self._boxes[key] = self.font(run.path, size).getbbox(run.text, anchor="ls", **self.shaping(run))
+        return self._boxes[key]
+
     def width(self, runs: list[font_lib.Run], size: int) -> float:
-        total = 0.0
-        for run in runs:
-            kwargs = {"language": run.language} if run.language and self.engine == ImageFont.Layout.RAQM else {}
-            total += self.font(run.path, size).getlength(run.text, **kwargs)
-        return total
+        return sum(self.advance(run, size) for run in runs)
 
     def metrics(self, stack: list[str], size: int) -> tuple[int, int]:
         ascent = descent = 0
@@ -118,7 +144,7 @@ class _Typesetter:
         current = ""
         for word in words:
             trial = f"{current} {word}" if current else word
-            runs = font_lib.split_runs(trial, stack)
+            runs = self.runs(trial, stack)
             if self.width(runs, size) <= max_width:
                 current = trial
                 continue
@@ -130,7 +156,7 @@ class _Typesetter:
             for i, ch in enumerate(word):
                 candidate = piece + ch
                 boundary = is_grapheme_boundary(word, i + 1)
-                if boundary and piece and self.width(font_lib.split_runs(candidate, stack), size) > max_width:
+                if boundary and piece and self.width(self.runs(candidate, stack), size) > max_width:
                     lines.append(self._line(piece, stack, size))
                     piece = ch
                 else:
@@ -141,7 +167,7 @@ class _Typesetter:
         return lines
 
     def _line(self, text: str, stack: list[str], size: int) -> _Line:
-        runs = font_lib.split_runs(text, stack)
+        runs = self.runs(text, stack)
         return _Line(runs=runs, width=self.width(runs, size))
 
     def fit(self, text: str, stack: list[str], box: tuple[int, int, int, int], *, max_size: int, min_size: int,
@@ -159,6 +185,8 @@ class _Typesetter:
             return None
 
         lo, hi, best = min_size, max_size, None
+        if max_size >= min_size and (block := attempt(max_size)):  # it fits whole (prices, short lines)
+            best, lo = block, max_size + 1
         while lo <= hi:
             mid = (lo + hi) // 2
             block = attempt(mid)
@@ -256,29 +284,29 @@ class _Poster:
                 x = box[0] - origin[0]
             for run in line.runs:
                 font = self.typesetter.font(run.path, block.size)
-                kwargs = {"language": run.language} if run.language and self.typesetter.engine == ImageFont.Layout.RAQM else {}
-                draw.text((x, y), run.text, font=font, fill=255, anchor="ls", **kwargs)
-                x += font.getlength(run.text, **kwargs)
+                draw.text((x, y), run.text, font=font, fill=255, anchor="ls", **self.typesetter.shaping(run))
+                x += self.typesetter.advance(run, block.size)
                 name = run.path.rsplit("/", 1)[-1]
                 if name not in used:
                     used.append(name)
             y += block.line_height
-        ink = mask.getbbox()
-        if ink is None:
+        local = mask.getbbox()
+        if local is None:
             raise InvalidPosterSpec("Nothing to draw.", field=role)
         if strike:
-            mid = (ink[1] + ink[3]) // 2
+            mid = (local[1] + local[3]) // 2
             thickness = max(2, block.size // 12)
-            draw.rectangle((ink[0], mid - thickness // 2, ink[2], mid + thickness // 2), fill=255)
-            ink = mask.getbbox()
-        ink = (ink[0] + origin[0], ink[1] + origin[1], ink[2] + origin[0], ink[3] + origin[1])
+            draw.rectangle((local[0], mid - thickness // 2, local[2], mid + thickness // 2), fill=255)
+            local = mask.getbbox()
+        drawn = (local[0] + origin[0], local[1] + origin[1], local[2] + origin[0], local[3] + origin[1])
         # Clamp: text never leaves the safe area (fit() guarantees it; this is the backstop).
-        ink = (max(ink[0], self.safe[0]), max(ink[1], self.safe[1]), min(ink[2], self.safe[2]), min(ink[3], self.safe[3]))
+        ink = (max(drawn[0], self.safe[0]), max(drawn[1], self.safe[1]), min(drawn[2], self.safe[2]),
+               min(drawn[3], self.safe[3]))
         if fill is not None:  # a colour chosen by the caller on a surface it drew (the badge)
             color, ratio, panel = fill, worst_contrast(fill, self._backdrop(canvas, ink)), False
         else:
             color, ratio, panel = self._ensure_contrast(canvas, ink, block.size, prefer)
-        canvas.paste(color, region, mask)
+        canvas.paste(color, drawn, mask.crop(local))  # the mask is empty outside the ink
         for name in used:
             if name not in self.fonts_used:
                 self.fonts_used.append(name)
@@ -296,8 +324,7 @@ class _Poster:
             for run in line.runs:
                 if not run.text.strip():
                     continue
-                kwargs = {"language": run.language} if run.language and self.typesetter.engine == ImageFont.Layout.RAQM else {}
-                b = self.typesetter.font(run.path, block.size).getbbox(run.text, anchor="ls", **kwargs)
+                b = self.typesetter.ink(run, block.size)
                 top, bottom = min(top, b[1]), max(bottom, b[3])
             tallest = max(tallest, bottom - top)
         return tallest
@@ -311,8 +338,7 @@ class _Poster:
                 script = (font_lib.scripts_in(run.text) or ["latn"])[0]
                 if not any(ch.isalpha() for ch in run.text):
                     continue
-                b = self.typesetter.font(run.path, block.size).getbbox(X_GLYPH[script], anchor="ls")
-                heights.append(-b[1])
+                heights.append(font_lib.glyph_height(run.path, block.size, self.typesetter.engine, X_GLYPH[script]))
         return min(heights) if heights else 0
 
     def _backdrop(self, canvas: Image.Image, ink: tuple[int, int, int, int]) -> Image.Image:
@@ -321,7 +347,8 @@ class _Poster:
 
     def _best_colour(self, backdrop: Image.Image, prefer: RGB | None) -> tuple[RGB, float]:
         candidates = [c for c in (prefer, WHITE, INK) if c]
-        scored = [(worst_contrast(c, backdrop), c) for c in candidates]
+        lums = backdrop_luminances(backdrop)
+        scored = [(worst_contrast(c, lums), c) for c in candidates]
         if prefer and scored[0][0] >= AA_NORMAL:
             return prefer, scored[0][0]
         ratio, colour = max(scored)
@@ -345,24 +372,45 @@ class _Poster:
         return colour, ratio, True
 
 
+SHADOW_SCALE = 4  # the soft shadow is drawn and blurred at a quarter of the size: it has no detail
+
+
 def _shadowed_card(canvas: Image.Image, rect: tuple[int, int, int, int], *, fill: RGB, radius: int) -> None:
+    """A rounded card with a soft shadow falling a little below it."""
     pad = radius * 2
-    shadow_box = (rect[0] - pad, rect[1] - pad, rect[2] + pad, rect[3] + pad)
-    region = canvas.crop(shadow_box)
-    shade = Image.new("L", region.size, 0)
+    w, h = rect[2] - rect[0] + 2 * pad, rect[3] - rect[1] + 2 * pad
+    k = SHADOW_SCALE
+    shade = Image.new("L", (-(-w // k), -(-h // k)), 0)
     ImageDraw.Draw(shade).rounded_rectangle(
-        (pad, pad + radius // 2, pad + rect[2] - rect[0], pad + rect[3] - rect[1] + radius // 2), radius=radius, fill=90)
-    shade = shade.filter(ImageFilter.BoxBlur(radius // 2 or 1))
-    region.paste((0, 0, 0), (0, 0, region.width, region.height), shade)
-    canvas.paste(region, shadow_box[:2])
+        ((pad) / k, (pad + radius // 2) / k, (w - pad) / k, (h - pad + radius // 2) / k), radius=radius / k, fill=90)
+    shade = shade.filter(ImageFilter.BoxBlur(max(1, radius // 2) / k))
+    # The card hides the shadow under it: only the band around its edge (and rounded corners)
+    # is scaled up and painted.
+    edge = pad + radius
+    x0, y0 = rect[0] - pad, rect[1] - pad
+    for band in ((0, 0, w, edge), (0, h - edge, w, h), (0, edge, edge, h - edge), (w - edge, edge, w, h - edge)):
+        bw, bh = band[2] - band[0], band[3] - band[1]
+        if bw <= 0 or bh <= 0:
+            continue
+        piece = shade.resize((bw, bh), Image.Resampling.BILINEAR, box=tuple(v / k for v in band))
+        canvas.paste((0, 0, 0), (x0 + band[0], y0 + band[1], x0 + band[2], y0 + band[3]), piece)
     ImageDraw.Draw(canvas).rounded_rectangle(rect, radius=radius, fill=fill)
 
 
-
 def _rounded_paste(canvas: Image.Image, picture: Image.Image, at: tuple[int, int], radius: int) -> None:
+    """`picture` on `canvas` with rounded corners. The mask is opaque but for the corners: the
+    picture is pasted whole, then each corner square is restored and pasted through the mask."""
+    w, h = picture.size
     mask = Image.new("L", picture.size, 0)
-    ImageDraw.Draw(mask).rounded_rectangle((0, 0, picture.width - 1, picture.height - 1), radius=radius, fill=255)
-    canvas.paste(picture, at, mask)
+    ImageDraw.Draw(mask).rounded_rectangle((0, 0, w - 1, h - 1), radius=radius, fill=255)
+    r = min(radius + 1, w // 2, h // 2)
+    corners = [(x, y, x + r, y + r) for x in (0, w - r) for y in (0, h - r)]
+    under = [canvas.crop((at[0] + c[0], at[1] + c[1], at[0] + c[2], at[1] + c[3])) for c in corners]
+    canvas.paste(picture, at)
+    for corner, saved in zip(corners, under):
+        spot = (at[0] + corner[0], at[1] + corner[1])
+        canvas.paste(saved, spot)
+        canvas.paste(picture.crop(corner), spot, mask.crop(corner))
 
 
 def language_of(spec: PosterSpec) -> str:
@@ -471,7 +519,7 @@ def render_poster(*, spec: PosterSpec, photo: Image.Image, engine: ImageFont.Lay
     size = (inner[2] - inner[0], inner[3] - inner[1])
     inset = round(W * 0.02)
     keep_clear = (badge.width + 2 * inset, badge.height + 2 * inset) if badge and not own_row else None
-    fitted = fit_photo(photo, size, card=theme.light_panel, keep_clear=keep_clear)
+    fitted = fit_photo(photo, size, card=theme.light_panel, keep_clear=keep_clear, subject=subject)
     radius = round(W * 0.03)
     _shadowed_card(canvas, slot, fill=theme.card, radius=radius)
     _rounded_paste(canvas, fitted.image, inner[:2], max(2, radius - frame))
@@ -649,19 +697,19 @@ def _badge_shape(poster: _Poster, spec: PosterSpec, language: str, *, one_line: 
     ref = next((p for p in stack if font_lib.covers(p, X_GLYPH[script])), stack[0])
     target = BADGE_X_HEIGHT * poster.height
     size = 20
-    while -poster.typesetter.font(ref, size).getbbox(X_GLYPH[script], anchor="ls")[1] < target:
+    while font_lib.glyph_height(ref, size, poster.typesetter.engine, X_GLYPH[script]) < target:
         size += 2
     pad = round(size * 0.45)
     a2, d2 = poster.typesetter.metrics(stack, size)
     if one_line:
         text = f"{top_line} {word}"
-        width = poster.typesetter.width(font_lib.split_runs(text, poster.stack(text, "bold")), size)
+        width = poster.typesetter.width(poster.typesetter.runs(text, poster.stack(text, "bold")), size)
         height = round((a2 + d2) * 1.1 + pad)
         return _BadgeShape(width=round(width + 2 * pad + 4), height=height, size=size, big=size, pad=pad, split=0)
     big = round(size * 1.3)
     top_stack = poster.stack(top_line, "bold")
-    word_w = poster.typesetter.width(font_lib.split_runs(word, stack), size)
-    num_w = poster.typesetter.width(font_lib.split_runs(top_line, top_stack), big)
+    word_w = poster.typesetter.width(poster.typesetter.runs(word, stack), size)
+    num_w = poster.typesetter.width(poster.typesetter.runs(top_line, top_stack), big)
     a1, d1 = poster.typesetter.metrics(top_stack, big)
     split = pad // 3 + round((a1 + d1) * 1.05)
     return _BadgeShape(width=round(max(word_w, num_w) + 2 * pad + 4), height=round(split + (a2 + d2) * 1.1 + pad),

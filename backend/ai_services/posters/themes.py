@@ -58,15 +58,27 @@ def theme_for(festival: str | None) -> Theme:
     return THEMES[key]
 
 
+TILE = 120  # px: the motif layer is blended in tiles of this side
+
+
 def draw_background(size: tuple[int, int], theme: Theme, *, seed: int) -> Image.Image:
     width, height = size
-    mask = Image.linear_gradient("L").resize((width, height))
-    base = Image.composite(Image.new("RGB", size, theme.bg_bottom), Image.new("RGB", size, theme.bg_top), mask)
+    # A vertical gradient: one column mixed, then repeated across (every row is one colour).
+    mask = Image.linear_gradient("L").resize((1, height))
+    column = Image.composite(Image.new("RGB", (1, height), theme.bg_bottom), Image.new("RGB", (1, height), theme.bg_top), mask)
+    base = column.resize(size, Image.Resampling.NEAREST)
     overlay = Image.new("RGBA", size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     rng = random.Random(seed)
     _MOTIFS[theme.motif](draw, width, height, theme, rng)
-    base.paste(overlay, (0, 0), overlay)
+    # Motifs sit in the outer band: the overlay is blended tile by tile, where it has ink.
+    alpha = overlay.getchannel("A")
+    for y in range(0, height, TILE):
+        for x in range(0, width, TILE):
+            ink = alpha.crop((x, y, min(x + TILE, width), min(y + TILE, height))).getbbox()
+            if ink:
+                box = (x + ink[0], y + ink[1], x + ink[2], y + ink[3])
+                base.paste(overlay.crop(box), box, alpha.crop(box))
     return base
 
 

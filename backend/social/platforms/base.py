@@ -161,6 +161,21 @@ class PublishResult:
 
 
 @dataclass
+class CommentRequest:
+    """A first comment on a publication the platform already has (`external_id`)."""
+
+    post_id: int
+    external_id: str
+    text: str
+    credentials: Credentials
+
+
+@dataclass(frozen=True)
+class CommentResult:
+    external_id: str
+
+
+@dataclass
 class TokenSet:
     """What an OAuth code exchange or a refresh yields for one account.
 
@@ -290,6 +305,18 @@ class SocialMediaService(ABC):
     requires_access_token: ClassVar[bool] = True
     # Where to send someone whose platform is not connected with OAuth.
     manual_connection_hint: ClassVar[str] = " Connect it manually"
+
+    # --- First comments -------------------------------------------------------------------
+    # True where the platform lets the account comment on (or reply to) its own publication.
+    supports_first_comment: ClassVar[bool] = False
+
+    def publish_comment(self, request: CommentRequest) -> CommentResult:
+        """Comment on the account's own publication (X: a reply), or raise PublishError.
+
+        Called once the post is published; never publishes the post itself. A timeout after the
+        request was sent is UNCONFIRMED (the comment may exist), so it is not repeated blindly.
+        """
+        raise PublishError(ErrorKind.PERMANENT, f"{self.name} does not support first comments.", code="comments_not_supported")
 
     # --- Account connection (OAuth 2.0 authorization code flow) ---------------------------
     # `oauth_supported` False means the account is connected by hand (e.g. a system-user token).

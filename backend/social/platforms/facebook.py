@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from . import requirements
-from .base import Credentials, ErrorKind, MediaItem, MetadataInvalid, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .base import CommentRequest, CommentResult, Credentials, ErrorKind, MediaItem, MetadataInvalid, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
 from .graph import POLICY_BLOCK, GraphPlatformService
 from .ids import GRAPH_ID, GRAPH_OBJECT_ID, external_id_problems, require_id
 from .http import expires_at
@@ -103,6 +103,17 @@ class FacebookService(GraphPlatformService):
             comments=_summary_count(body, "comments"),
             shares=int(body.get("shares", {}).get("count", 0)),
         )
+
+    # --- First comment ----------------------------------------------------------------------
+    supports_first_comment = True
+
+    def publish_comment(self, request: CommentRequest) -> CommentResult:
+        """`POST /{post-id}/comments` with `message`; the answer is `{"id": "<comment id>"}`
+        (Graph API reference, Object Comments: developers.facebook.com/docs/graph-api/reference/object/comments)."""
+        body = self.call_json(
+            "POST", f"{request.external_id}/comments", credentials=request.credentials, data={"message": request.text}, final=True,
+        )
+        return CommentResult(external_id=str(body["id"]))
 
     # --- Account connection ---------------------------------------------------------------
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None = None) -> str:

@@ -43,6 +43,8 @@ from django.utils import timezone as django_timezone
 
 from . import requirements
 from .base import (
+    CommentRequest,
+    CommentResult,
     Credentials,
     ErrorKind,
     MetadataInvalid,
@@ -230,6 +232,17 @@ class InstagramService(GraphPlatformService):
         except PublishError:  # the post exists: a missing permalink must not fail it
             return PublishResult(external_id=media_id)
         return PublishResult(external_id=media_id, permalink=body.get("permalink", ""))
+
+    supports_first_comment = True
+
+    def publish_comment(self, request: CommentRequest) -> CommentResult:
+        """`POST /{ig-media-id}/comments?message=...`; the answer is `{"id": "<ig comment id>"}`
+        (Instagram Graph API reference, IG Media Comments:
+        developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments)."""
+        body = self.call_json(
+            "POST", f"{request.external_id}/comments", credentials=request.credentials, params={"message": request.text}, final=True,
+        )
+        return CommentResult(external_id=str(body["id"]))
 
     def publish_allowances(self, *, credentials: Credentials) -> list[PublishAllowance]:
         """The account's own rolling 24 h quota (content_publishing_limit), read at most every

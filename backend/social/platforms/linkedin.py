@@ -47,6 +47,8 @@ import httpx
 
 from . import requirements
 from .base import (
+    CommentRequest,
+    CommentResult,
     Credentials,
     ErrorKind,
     MediaItem,
@@ -58,7 +60,7 @@ from .base import (
     PublishResult,
     TokenSet,
 )
-from .http import HttpPlatformService, check_relative_path, expires_at
+from .http import HttpPlatformService, check_relative_path, decode_json, expires_at
 from .ids import (
     LINKEDIN_AUTHOR_URN,
     LINKEDIN_IMAGE_URN,
@@ -197,6 +199,25 @@ class LinkedInService(HttpPlatformService):
         if not LINKEDIN_POST_URN.fullmatch(urn):
             raise PublishError(ErrorKind.UNCONFIRMED, "LinkedIn accepted the post but named no valid post URN.", code="no_urn")
         return PublishResult(external_id=urn, permalink=f"https://www.linkedin.com/feed/update/{urn}/")
+
+    supports_first_comment = True
+
+    def publish_comment(self, request: CommentRequest) -> CommentResult:
+        """`POST /rest/socialActions/{post urn}/comments` with `{actor, object, message: {text}}`;
+        201 with the comment, its URN in `x-restli-id` (and `$URN`/`id` in the body)
+        (Comments API, Create a Comment: learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api)."""
+        body = {
+            "actor": self.author_urn(request.credentials),
+            "object": request.external_id,
+            "message": {"text": escape_little_text(request.text)},
+        }
+        response = self.call(
+            "POST", f"rest/socialActions/{quote(request.external_id, safe='')}/comments", credentials=request.credentials,
+            json=body, final=True,
+        )
+        answer = decode_json(response, default={})
+        urn = response.headers.get("x-restli-id") or (answer.get("$URN") or answer.get("id") if isinstance(answer, dict) else "")
+        return CommentResult(external_id=str(urn or ""))
 
     def _upload_images(self, request: PublishRequest, *, owner: str) -> list[str]:
         def upload(item: MediaItem) -> str:

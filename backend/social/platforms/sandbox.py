@@ -12,9 +12,14 @@ from django.utils import timezone
 
 from ..models import SandboxPublication
 from . import requirements
-from .base import ErrorKind, Metrics, before_final_call, PublishError, PublishRequest, PublishResult, SocialMediaService, Credentials
+from .base import CommentRequest, CommentResult, ErrorKind, Metrics, before_final_call, PublishError, PublishRequest, PublishResult, SocialMediaService, Credentials
 from .registry import register
 
+# In a first comment's text: fail the comment that way (the post itself is not affected).
+COMMENT_FAILURE_MARKERS = {
+    "[sandbox:comment-fail-transient]": (ErrorKind.TRANSIENT, "sandbox_transient", "The sandbox failed the comment transiently, as asked."),
+    "[sandbox:comment-fail-permanent]": (ErrorKind.PERMANENT, "sandbox_permanent", "The sandbox rejected the comment, as asked."),
+}
 FAILURE_MARKERS = {
     "[sandbox:fail-transient]": (ErrorKind.TRANSIENT, "sandbox_transient", "The sandbox failed transiently, as asked."),
     "[sandbox:fail-permanent]": (ErrorKind.PERMANENT, "sandbox_permanent", "The sandbox rejected the post, as asked."),
@@ -43,6 +48,20 @@ class SandboxService(SocialMediaService):
             media=[item.url for item in request.media],
         )
         return self._result(publication)
+
+    supports_first_comment = True
+
+    def publish_comment(self, request: CommentRequest) -> CommentResult:
+        """Records the comment on the sandbox publication, as a platform keeps it under the post."""
+        from ..models import SandboxComment, SandboxPublication
+
+        for marker, (kind, code, message) in COMMENT_FAILURE_MARKERS.items():
+            if marker in request.text:
+                raise PublishError(kind, message, code=code)
+        publication = SandboxPublication.objects.filter(external_id=request.external_id).first()
+        if publication is None:
+            raise PublishError(ErrorKind.PERMANENT, "No such sandbox publication to comment on.", code="not_found")
+        return CommentResult(external_id=SandboxComment.objects.create(publication=publication, text=request.text).external_id)
 
     def find_publication(self, *, credentials: Credentials, post_id: int, state: dict, text: str = "") -> PublishResult | None:
         """The sandbox knows exactly what it received: its publication of the post, or None."""

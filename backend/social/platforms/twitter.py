@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import httpx
 
 from . import requirements
-from .base import Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
+from .base import CommentRequest, CommentResult, Credentials, ErrorKind, MediaItem, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
 from .http import HttpPlatformService, expires_at
 from .ids import X_ID, require_id
 from .registry import register
@@ -81,6 +81,17 @@ class TwitterService(HttpPlatformService):
         tweet_id = str(answer["data"]["id"])
         handle = request.credentials.handle.lstrip("@") or "i/web"
         return PublishResult(external_id=tweet_id, permalink=f"https://x.com/{handle}/status/{tweet_id}")
+
+    supports_first_comment = True
+
+    def publish_comment(self, request: CommentRequest) -> CommentResult:
+        """A reply: `POST /2/tweets` with `reply.in_reply_to_tweet_id`; 201 `{"data": {"id", "text"}}`
+        (X API v2, Create Post: docs.x.com/x-api/posts/create-post)."""
+        answer = self.call_json(
+            "POST", "tweets", credentials=request.credentials,
+            json={"text": request.text, "reply": {"in_reply_to_tweet_id": request.external_id}}, final=True,
+        )
+        return CommentResult(external_id=str(answer["data"]["id"]))
 
     def _upload_media(self, request: PublishRequest) -> list[str]:
         def upload(item: MediaItem) -> str:

@@ -1,0 +1,25 @@
+"""Webhook events about posts, written to the outbox in the transaction that records the change."""
+from __future__ import annotations
+
+from backend.accounts.webhooks import webhook_emit
+from backend.social.platforms.base import ErrorKind, PublishError
+
+from .models import ScheduledPost
+from .serializers import PostOutput
+
+Status = ScheduledPost.Status
+
+
+def post_event_emit(*, post: ScheduledPost, event: str) -> None:
+    webhook_emit(organization_id=post.organization_id, event=event, data=PostOutput(post).data)
+
+
+def post_outcome_events(*, post: ScheduledPost, error: PublishError | None = None) -> None:
+    """After a publish outcome is recorded: `post.posted`, or `post.failed` (plus
+    `post.needs_attention` when the platform may have the post and a person must check)."""
+    if post.status == Status.POSTED:
+        post_event_emit(post=post, event="post.posted")
+    elif post.status == Status.FAILED:
+        post_event_emit(post=post, event="post.failed")
+        if error is not None and error.kind == ErrorKind.UNCONFIRMED:
+            post_event_emit(post=post, event="post.needs_attention")
