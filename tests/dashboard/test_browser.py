@@ -355,6 +355,79 @@ def test_invited_editor_joins_switches_shops_and_the_owner_approves(live, new_pa
     assert upcoming(owner_page).locator("[data-status=pending]").count() == 0
 
 
+def test_posting_slots_next_free_slot_and_per_platform_captions(live, new_page):
+    """Issue 15 in the dashboard: an account's weekly slots set on the accounts page, a post queued
+    into the next free slot, and per-platform captions checked by each platform's preflight, all
+    or nothing."""
+    page = new_page()
+    signup(page, live, "planner@shop.example", shop="Slot Sarees")
+    connect_sandbox(page, live, "@slots")
+    page.select_option("#connect-platform", "whatsapp")
+    page.fill("#connect-handle", "Slot Sarees WhatsApp")
+    page.get_by_label("Access token", exact=False).fill("wa-token")
+    page.get_by_label("WhatsApp phone number ID").fill("1234567890")
+    page.get_by_label("WhatsApp recipients", exact=False).fill("+919840000001")
+    page.click("#connect-submit")
+    page.wait_for_selector("[data-account] >> text=Slot Sarees WhatsApp")
+
+    sandbox_item = page.locator("li[data-account]", has_text="@slots")
+    sandbox_item.get_by_text("Edit the posting slots of @slots").click()
+    form = sandbox_item.locator("form[data-slot-form]")
+    form.get_by_label("Timezone of the slots").fill("Asia/Kolkata")
+    form.get_by_label("Monday").fill("09:00 18:30")
+    form.get_by_label("Wednesday").fill("9am")
+    form.get_by_role("button", name="Save slots").click()
+    page.locator("li[data-account]", has_text="@slots").get_by_text("9am: Use HH:MM (24-hour), e.g. 09:00.").wait_for()
+    sandbox_item = page.locator("li[data-account]", has_text="@slots")
+    for day in ("Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+        sandbox_item.get_by_label(day).fill("09:00 18:30")
+    sandbox_item.get_by_role("button", name="Save slots").click()
+    page.wait_for_url(f"{live.url}/app/accounts/#account-*")
+    assert "Posting slots saved for @slots." in page.locator("#toasts").inner_text()
+    sandbox_item = page.locator("li[data-account]", has_text="@slots")
+    next_free = sandbox_item.locator("time[data-next-free]").get_attribute("datetime")
+    shot(page, "accounts-slots")
+
+    # Next free slot: the compose form shows it and the post takes it.
+    page.goto(f"{live.url}/app/")
+    page.click("#new-post")
+    dialog = page.locator("#compose-dialog")
+    dialog.get_by_label("@slots", exact=False).check()
+    page.fill("#caption", "Queued: bridal silk collection")
+    dialog.get_by_label("In each account's next free posting slot").check()
+    dialog.locator("[data-next-slot]").wait_for()
+    assert "@slots: next free slot" in dialog.locator("[data-next-slot]").inner_text()
+    page.click("#compose-submit")
+    dialog.wait_for(state="detached")
+    queued = row(page, "Queued: bridal silk")
+    assert queued.locator("time").get_attribute("datetime") == next_free
+
+    # Per-platform captions: WhatsApp's own caption is over its 1024 limit, so nothing is created.
+    page.click("#new-post")
+    dialog = page.locator("#compose-dialog")
+    dialog.get_by_label("@slots", exact=False).check()
+    dialog.get_by_label("Slot Sarees WhatsApp", exact=False).check()
+    page.fill("#caption", "Kanchipuram silk: new colours this week")
+    dialog.get_by_text("A different caption per platform").click()
+    page.fill("#variant-whatsapp", "Reply YES to order. " * 60)
+    dialog.locator("[data-check=whatsapp].border-red-300").wait_for()
+    assert "/ 1024" in dialog.locator("[data-check=whatsapp]").inner_text()
+    page.fill("#scheduled_time", (datetime.now(dt_timezone.utc) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%S"))
+    page.click("#compose-submit")
+    alert = dialog.get_by_role("alert")
+    alert.wait_for()
+    assert "Slot Sarees WhatsApp: WhatsApp accepts captions of at most 1,024 characters" in alert.inner_text()
+    shot(page, "compose-variants")
+    assert row(page, "Kanchipuram silk: new colours").count() == 0
+    page.fill("#variant-whatsapp", "Kanchipuram silk in new colours. Reply YES to order.")
+    page.click("#compose-submit")
+    dialog.wait_for(state="detached")
+    assert "2 post(s) scheduled." in page.locator("#toasts").inner_text()
+    assert row(page, "Kanchipuram silk: new colours").count() == 1
+    assert row(page, "Reply YES to order").count() == 1
+    shot(page, "dashboard-planning")
+
+
 def test_hindi_ui_phone_width_and_no_serious_accessibility_violations(live, new_page):
     desktop = new_page()
     for name in ("login", "signup"):

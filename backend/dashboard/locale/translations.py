@@ -60,6 +60,17 @@ HI = {
     "%(name)s invites %(email)s to join as %(role)s.": "%(name)s, %(email)s को %(role)s के रूप में जुड़ने के लिए आमंत्रित करता है।",
     "Invites not yet accepted": "जो आमंत्रण अभी स्वीकार नहीं हुए", "valid until %(date)s": "%(date)s तक मान्य", "Revoke": "रद्द करें",
     "Owner": "मालिक", "Admin": "एडमिन", "Editor": "संपादक", "Viewer": "दर्शक",
+    "Posting slots": "पोस्ट करने के समय", "next free": "अगला खाली समय", "none yet (posts can still be given a date and time)": "अभी कोई नहीं (पोस्ट को तारीख़ और समय फिर भी दिया जा सकता है)",
+    "Edit the posting slots of %(handle)s": "%(handle)s के पोस्ट करने के समय बदलें",
+    "Times as HH:MM (24-hour), separated by spaces, e.g. 09:00 18:30.": "समय HH:MM (24 घंटे) में, स्पेस से अलग, जैसे 09:00 18:30।",
+    "Timezone of the slots": "इन समयों का टाइमज़ोन", "Save slots": "समय सहेजें",
+    "A different caption per platform (optional)": "हर प्लेटफ़ॉर्म के लिए अलग कैप्शन (वैकल्पिक)",
+    "Left empty, a platform gets the caption above.": "ख़ाली छोड़ने पर प्लेटफ़ॉर्म को ऊपर वाला कैप्शन मिलेगा।",
+    "Caption for %(name)s": "%(name)s के लिए कैप्शन", "When": "कब", "At a date and time": "किसी तारीख़ और समय पर",
+    "In each account's next free posting slot": "हर खाते के अगले खाली समय पर", "its own caption": "अपना कैप्शन",
+    "Next free posting slots": "अगले खाली समय", "%(handle)s: next free slot %(when)s": "%(handle)s: अगला खाली समय %(when)s",
+    "%(handle)s has no posting slots yet: set them on the Accounts page.": "%(handle)s के पोस्ट करने के समय अभी तय नहीं हैं: उन्हें खाते पेज पर तय करें।",
+    "Choose at least one account.": "कम से कम एक खाता चुनें।", "Posting slots saved for %(handle)s.": "%(handle)s के पोस्ट करने के समय सहेजे गए।",
 }
 
 TA = {
@@ -116,6 +127,17 @@ TA = {
     "%(name)s invites %(email)s to join as %(role)s.": "%(name)s, %(email)s-ஐ %(role)s ஆகச் சேர அழைக்கிறது.",
     "Invites not yet accepted": "இன்னும் ஏற்கப்படாத அழைப்புகள்", "valid until %(date)s": "%(date)s வரை செல்லும்", "Revoke": "திரும்பப் பெறு",
     "Owner": "உரிமையாளர்", "Admin": "நிர்வாகி", "Editor": "தொகுப்பாளர்", "Viewer": "பார்வையாளர்",
+    "Posting slots": "பதிவிடும் நேரங்கள்", "next free": "அடுத்த காலி நேரம்", "none yet (posts can still be given a date and time)": "இன்னும் இல்லை (பதிவுகளுக்குத் தேதியும் நேரமும் கொடுக்கலாம்)",
+    "Edit the posting slots of %(handle)s": "%(handle)s-இன் பதிவிடும் நேரங்களை மாற்றவும்",
+    "Times as HH:MM (24-hour), separated by spaces, e.g. 09:00 18:30.": "நேரங்கள் HH:MM (24 மணி) வடிவில், இடைவெளியால் பிரித்து, எ.கா. 09:00 18:30.",
+    "Timezone of the slots": "இந்த நேரங்களின் நேர மண்டலம்", "Save slots": "நேரங்களைச் சேமி",
+    "A different caption per platform (optional)": "ஒவ்வொரு தளத்துக்கும் வேறு வாசகம் (விருப்பம்)",
+    "Left empty, a platform gets the caption above.": "காலியாக விட்டால், மேலே உள்ள வாசகம் அந்தத் தளத்துக்குச் செல்லும்.",
+    "Caption for %(name)s": "%(name)s-க்கான வாசகம்", "When": "எப்போது", "At a date and time": "ஒரு தேதியிலும் நேரத்திலும்",
+    "In each account's next free posting slot": "ஒவ்வொரு கணக்கின் அடுத்த காலி நேரத்தில்", "its own caption": "தனி வாசகம்",
+    "Next free posting slots": "அடுத்த காலி நேரங்கள்", "%(handle)s: next free slot %(when)s": "%(handle)s: அடுத்த காலி நேரம் %(when)s",
+    "%(handle)s has no posting slots yet: set them on the Accounts page.": "%(handle)s-க்கு இன்னும் பதிவிடும் நேரங்கள் இல்லை: கணக்குகள் பக்கத்தில் அமைக்கவும்.",
+    "Choose at least one account.": "குறைந்தது ஒரு கணக்கைத் தேர்ந்தெடுக்கவும்.", "Posting slots saved for %(handle)s.": "%(handle)s-இன் பதிவிடும் நேரங்கள் சேமிக்கப்பட்டன.",
 }
 
 
