@@ -378,6 +378,7 @@ def test_posting_slots_next_free_slot_and_per_platform_captions(live, new_page):
     form.get_by_label("Wednesday").fill("9am")
     form.get_by_role("button", name="Save slots").click()
     page.locator("li[data-account]", has_text="@slots").get_by_text("9am: Use HH:MM (24-hour), e.g. 09:00.").wait_for()
+    assert_accessible(page)
     sandbox_item = page.locator("li[data-account]", has_text="@slots")
     for day in ("Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
         sandbox_item.get_by_label(day).fill("09:00 18:30")
@@ -417,6 +418,7 @@ def test_posting_slots_next_free_slot_and_per_platform_captions(live, new_page):
     alert = dialog.get_by_role("alert")
     alert.wait_for()
     assert "Slot Sarees WhatsApp: WhatsApp accepts captions of at most 1,024 characters" in alert.inner_text()
+    assert_accessible(page)
     shot(page, "compose-variants")
     assert row(page, "Kanchipuram silk: new colours").count() == 0
     page.fill("#variant-whatsapp", "Kanchipuram silk in new colours. Reply YES to order.")
