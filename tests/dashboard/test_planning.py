@@ -130,3 +130,11 @@ def test_variants_apply_to_queued_posts_too(web, owner, org, sandbox, whatsapp):
                                                 "variant_caption_whatsapp": "For WhatsApp"})
     assert response.status_code == 302
     assert dict(ScheduledPost.objects.values_list("platform", "caption")) == {"sandbox": "Shared", "whatsapp": "For WhatsApp"}
+
+
+def test_post_details_show_the_first_comment_and_its_outcome(web, owner, make_post):
+    post = make_post(ScheduledPost.Status.POSTED, external_post_id="sbx-1", first_comment="Sizes S to XXL in stock",
+                     first_comment_status="failed", first_comment_error="The sandbox refused the comment.")
+    logged_in(web, owner)
+    page = web.get(f"/app/posts/{post.pk}/").content.decode()
+    assert 'data-first-comment="failed"' in page and "Sizes S to XXL in stock" in page and "The sandbox refused the comment." in page

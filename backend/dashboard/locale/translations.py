@@ -71,6 +71,7 @@ HI = {
     "Next free posting slots": "अगले खाली समय", "%(handle)s: next free slot %(when)s": "%(handle)s: अगला खाली समय %(when)s",
     "%(handle)s has no posting slots yet: set them on the Accounts page.": "%(handle)s के पोस्ट करने के समय अभी तय नहीं हैं: उन्हें खाते पेज पर तय करें।",
     "Choose at least one account.": "कम से कम एक खाता चुनें।", "Posting slots saved for %(handle)s.": "%(handle)s के पोस्ट करने के समय सहेजे गए।",
+    "First comment": "पहली टिप्पणी", "after the post is published": "पोस्ट प्रकाशित होने के बाद", "being published": "प्रकाशित हो रही है",
 }
 
 TA = {
@@ -138,6 +139,7 @@ TA = {
     "Next free posting slots": "அடுத்த காலி நேரங்கள்", "%(handle)s: next free slot %(when)s": "%(handle)s: அடுத்த காலி நேரம் %(when)s",
     "%(handle)s has no posting slots yet: set them on the Accounts page.": "%(handle)s-க்கு இன்னும் பதிவிடும் நேரங்கள் இல்லை: கணக்குகள் பக்கத்தில் அமைக்கவும்.",
     "Choose at least one account.": "குறைந்தது ஒரு கணக்கைத் தேர்ந்தெடுக்கவும்.", "Posting slots saved for %(handle)s.": "%(handle)s-இன் பதிவிடும் நேரங்கள் சேமிக்கப்பட்டன.",
+    "First comment": "முதல் கருத்து", "after the post is published": "பதிவு வெளியான பிறகு", "being published": "வெளியிடப்படுகிறது",
 }
 
 

@@ -60,3 +60,10 @@ def role_label(role: str) -> str:
     """A member's role (accounts.Role) in the user's language."""
     labels = {"owner": _("Owner"), "admin": _("Admin"), "editor": _("Editor"), "viewer": _("Viewer")}
     return labels.get(role, role)
+
+
+@register.simple_tag
+def first_comment_label(status: str) -> str:
+    """A first comment's status (scheduling.ScheduledPost.FirstCommentStatus) in the user's language."""
+    labels = {"none": _("after the post is published"), "pending": _("being published"), "posted": _("posted"), "failed": _("failed")}
+    return labels.get(status, status)
