@@ -53,6 +53,18 @@
     }
   });
 
+  // Compose: the date and time field is only used when "at a date and time" is chosen.
+  function syncWhen(root) {
+    var queue = (root || document).querySelector("input[name=when][value=queue]");
+    var time = (root || document).querySelector("#scheduled_time");
+    if (queue && time) time.disabled = queue.checked;
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "when") syncWhen(event.target.form);
+  });
+  document.addEventListener("htmx:afterSwap", function () { syncWhen(); });
+  document.addEventListener("DOMContentLoaded", function () { syncWhen(); });
+
   // Toasts fade after a while; they are also announced (role=status on the container).
   setInterval(function () {
     document.querySelectorAll("[data-toast]").forEach(function (toast) {
