@@ -30,3 +30,22 @@ def note_beat_tick(sender=None, **kwargs) -> None:
         from backend.scheduling.heartbeats import beat_tick_note
 
         beat_tick_note()
+
+
+_liveness = None
+
+
+@signals.worker_ready.connect
+def start_worker_liveness(sender=None, **kwargs) -> None:
+    """Every worker notes that it is alive, whatever queues it consumes (health reads it)."""
+    global _liveness
+    from backend.scheduling.heartbeats import WorkerLiveness
+
+    _liveness = WorkerLiveness()
+    _liveness.start()
+
+
+@signals.worker_shutdown.connect
+def stop_worker_liveness(sender=None, **kwargs) -> None:
+    if _liveness is not None:
+        _liveness.stop()

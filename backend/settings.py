@@ -180,6 +180,13 @@ if DATABASE_URL:
     if "postgresql" in DATABASES["default"]["ENGINE"]:
         # A database host that does not answer fails a request in seconds (a JSON 503), not minutes.
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
+        # A process frozen (SIGSTOP, a paused VM) or hung inside a transaction would hold its row
+        # locks for as long as it is stopped; PostgreSQL ends such a transaction after this many
+        # seconds (0: never), so recovery can settle its post within about a heartbeat timeout.
+        DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS = env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS", 30)
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "options", f"-c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000}"
+        )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -224,6 +231,13 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 
 # Uploads: the limits a client can hit with a clear 4xx.
 MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Videos (MP4/MOV, recognised by their first bytes while they stream in) have their own limits:
+# bytes, and seconds (backend/core/videos.py). 512 MiB is X's limit; Instagram takes 300 MB, so a
+# larger Reel is refused by preflight anyway. Only the endpoints listed take videos (the others
+# keep the image limit, before and while a body is read).
+MEDIA_MAX_VIDEO_UPLOAD_BYTES = env_int("MEDIA_MAX_VIDEO_UPLOAD_BYTES", 512 * 1024 * 1024)
+MEDIA_VIDEO_UPLOAD_PATHS = ["/api/media/"]
+MEDIA_MAX_VIDEO_SECONDS = env_int("MEDIA_MAX_VIDEO_SECONDS", 1800)
 # The one decompression-bomb limit (backend/core/images.py) for uploads, preflight and posters:
 # images declaring more pixels are refused before any pixel is decoded (an RGBA canvas this size
 # is 160 MB, the most one decode may ask of a worker).
@@ -234,7 +248,9 @@ MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The first handler counts each file's bytes as they stream in and stops at MEDIA_MAX_UPLOAD_BYTES
-# (a 400 on the file field), so an oversized file is never spooled to disk whole.
+# (MEDIA_MAX_VIDEO_UPLOAD_BYTES for a file that starts like an MP4/MOV video; a 400 on the file
+# field), so an oversized file is never spooled to disk whole. Files over 5 MB go to a temporary
+# file, chunk by chunk, never to memory whole.
 FILE_UPLOAD_HANDLERS = [
     "backend.core.uploads.SizeLimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -306,7 +322,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"VideoFitStatusEnum": "backend.social.models.VideoFitJob.Status"},
 }
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
@@ -367,6 +383,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # their redelivered messages lose the claim and do nothing.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+
+# --- Video uploads to platforms ----------------------------------------------------------------
+# TikTok FILE_UPLOAD chunks: 5-64 MB each (the last up to 128 MB), at most 1000; a video under 5 MB
+# goes whole (https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide).
+TIKTOK_UPLOAD_CHUNK_BYTES = env_int("TIKTOK_UPLOAD_CHUNK_BYTES", 10 * 1024 * 1024)
+# Auto-fit jobs (re-encoding a video for a platform) may run this long (hard limit; soft 30 s
+# before). Keep it under CELERY_VISIBILITY_TIMEOUT.
+VIDEO_FIT_TIME_LIMIT_SECONDS = env_int("VIDEO_FIT_TIME_LIMIT_SECONDS", 1800)
+# X media upload APPEND segments: at most 5 MB each, segment_index 0-999.
+X_MEDIA_CHUNK_BYTES = env_int("X_MEDIA_CHUNK_BYTES", 4 * 1024 * 1024)
 
 # --- Publishing ---------------------------------------------------------------------------
 # How often beat drains due posts, in seconds (see CELERY_BEAT_SCHEDULE below).
@@ -489,6 +515,8 @@ SOCIAL_PLATFORMS = {
         "client_id": os.environ.get("TIKTOK_CLIENT_KEY", ""),
         "client_secret": os.environ.get("TIKTOK_CLIENT_SECRET", ""),
         "scopes": env_list("TIKTOK_SCOPES", ["user.info.basic", "video.publish", "video.list"]),
+        # The host of the upload_url a FILE_UPLOAD video init answers (the media transfer guide).
+        "extra_hosts": env_list("TIKTOK_UPLOAD_HOSTS", ["open-upload.tiktokapis.com"]),
     },
     "whatsapp": {
         "base_url": os.environ.get("WHATSAPP_GRAPH_BASE_URL", "https://graph.facebook.com"),

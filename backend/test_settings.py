@@ -19,3 +19,9 @@ FIELD_ENCRYPTION_KEYS = ["sDXYZaYoa2nIrrbzB0G1EOOWSRgGPiXG3gbDg-pzBgA="]
 PUBLISH_RETRY_BACKOFF_SECONDS = 30.0
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min", "login_account": "1000/min", "ai_burst": "1000/min"}}  # noqa: F405
 MEDIA_URL_CHECK = False  # tests against local fakes; test_media_url_check turns it on
+# pytest-django holds one transaction open for a whole test, however long the test waits (for a
+# server, a worker): only this process keeps PostgreSQL's idle-in-transaction timeout off. The
+# processes a test starts (workers, beat, gunicorn) run backend.settings, with the timeout.
+for _database in DATABASES.values():  # noqa: F405
+    if "postgresql" in _database["ENGINE"]:
+        _database.get("OPTIONS", {}).pop("options", None)

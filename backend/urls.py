@@ -13,12 +13,20 @@ from backend.scheduling.health import HealthView
 from backend.scheduling.delivery_views import WhatsAppWebhookView
 from backend.scheduling.planning_views import AccountSlotsView, BestTimesView, ImportView, NextSlotView, PostSeriesViewSet
 from backend.scheduling.views import ScheduledPostViewSet, SocialAccountViewSet
-from backend.social.views import OAuthCallbackView, OAuthStartView, PlatformListView, PreflightView, SandboxPublicationViewSet
+from backend.social.views import (
+    OAuthCallbackView,
+    OAuthStartView,
+    PlatformListView,
+    PreflightView,
+    SandboxPublicationViewSet,
+    VideoFitViewSet,
+)
 
 router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("social/accounts", SocialAccountViewSet, basename="social-account")
 router.register("social/sandbox/publications", SandboxPublicationViewSet, basename="sandbox-publication")
+router.register("social/video_fits", VideoFitViewSet, basename="video-fit")
 router.register("schedule", ScheduledPostViewSet, basename="schedule")
 router.register("media", MediaAssetViewSet, basename="media")
 router.register("series", PostSeriesViewSet, basename="series")

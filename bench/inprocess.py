@@ -7,6 +7,7 @@ a burst of load from the other processes on the machine falls on both; the media
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -215,8 +216,9 @@ def publish_figures(dataset, *, count: int) -> tuple[Timed, Timed, str]:
         if outcome != ScheduledPost.Status.POSTED:
             raise SystemExit(f"sandbox post {real_id} ended {outcome}")
         real.statements = len(queries.captured_queries)
-        if not claim_plan:
-            claims = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(f'UPDATE "{POSTS_TABLE}"')]
+        if not claim_plan:  # the claim's UPDATE (on PostgreSQL inside the one statement that also records the attempt)
+            claims = [match.group(1) for q in queries.captured_queries
+                      if (match := re.match(rf'(?:WITH claimed AS \()?(UPDATE "{POSTS_TABLE}" SET "status" = \'publishing\'.*?)(?: RETURNING |$)', q["sql"]))]
             claim_plan = _explain(claims[0]) if claims else "(no claim UPDATE seen)"
         started = time.perf_counter()
         with connection.cursor() as cursor:
@@ -245,6 +247,24 @@ def publish_figures(dataset, *, count: int) -> tuple[Timed, Timed, str]:
         bare.samples.append(time.perf_counter() - started)
         bare.statements = 5
     return real, bare, claim_plan
+
+
+def window_count_plan(dataset) -> str:
+    """EXPLAIN ANALYZE of an account's posting-window count (X: 100 posts per 15 minutes), for the
+    target organization's account with the longest history."""
+    from django.db.models import Count
+
+    from backend.scheduling.limits import window_posts
+    from backend.scheduling.models import ScheduledPost
+
+    busiest = (ScheduledPost.objects.filter(organization_id=dataset.target.org_id).values("social_account_id")
+               .annotate(n=Count("id")).order_by("-n").first())
+    post = ScheduledPost(pk=0, social_account_id=busiest["social_account_id"])
+    query = window_posts(post, since=datetime.now(dt_timezone.utc) - timedelta(minutes=15)).values("pk").query
+    with connection.cursor() as cursor:
+        sql, params = query.sql_with_params()
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT COUNT(*) FROM ({sql}) window_posts", params)
+        return f"account with {busiest['n']:,} posts: " + "\n".join(row[0] for row in cursor.fetchall())
 
 
 def summarise_plan(plan: str) -> str:

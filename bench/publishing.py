@@ -12,7 +12,9 @@ from pathlib import Path
 
 import httpx
 
-from .stack import MemorySampler, Stack, free_port, platform_start, redis_start, wait_for
+from support.processes import Processes, free_port, redis_start, wait_for
+
+from .stack import MemorySampler, platform_start
 
 BEAT_SETTINGS = {
     # Beat hands out every due post within a second (the fault tests' values); the defaults
@@ -59,7 +61,7 @@ class PublishingBench:
     def __init__(self, *, log_dir: Path, env: dict[str, str], dataset, latency: float) -> None:
         self.dataset = dataset
         self.latency = latency
-        self.stack = Stack(log_dir, env)
+        self.stack = Processes(log_dir, env)
         self.platform_url = ""
         self.run_number = 0
 
@@ -67,7 +69,7 @@ class PublishingBench:
     def __enter__(self) -> "PublishingBench":
         from django.conf import settings
 
-        broker = redis_start(self.stack, free_port())
+        broker = redis_start(self.stack, "redis", free_port())
         self.platform_url = platform_start(self.stack, free_port(), latency=self.latency)
         self.stack.env.update(
             BEAT_SETTINGS,
@@ -78,26 +80,26 @@ class PublishingBench:
             FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
             SECRET_KEY=settings.SECRET_KEY,
         )
-        self.stack.celery("beat", "beat", "--loglevel", "WARNING", "--pidfile", str(self.stack.log_dir / "beat.pid"),
-                          "--schedule", str(self.stack.log_dir / "beat-schedule"))
+        self.stack.beat("beat")
         return self
 
     def __exit__(self, *exc) -> None:
         self.stack.stop_all()
 
-    def _worker(self, pool: str, concurrency: int) -> None:
+    def _workers(self, pool: str, concurrency: int, processes: int) -> list[str]:
+        from backend.scheduling.heartbeats import PUBLISHER
         from backend.scheduling.models import SchedulerHeartbeat
 
         started = datetime.now(dt_timezone.utc)
-        self.stack.celery(
-            "worker", "worker", "--pool", pool, "--concurrency", str(concurrency), "--loglevel", "WARNING",
-            "-n", f"bench-{pool}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        )
+        names = [f"worker-{n}" for n in range(1, processes + 1)]
+        for name in names:
+            self.stack.worker(name, pool=pool, concurrency=concurrency, options=("--without-heartbeat",))
         try:
-            wait_for(lambda: SchedulerHeartbeat.objects.filter(last_drained_at__gt=started).exists(),
+            wait_for(lambda: SchedulerHeartbeat.objects.filter(name=PUBLISHER, last_drained_at__gt=started).exists(),
                      timeout=120, interval=0.5, what="a beat tick run by the worker")
         except TimeoutError:
-            raise SystemExit("worker did not start:\n" + self.stack.log_tail("worker") + "\n" + self.stack.log_tail("beat"))
+            raise SystemExit("worker did not start:\n" + self.stack.log_tail(names[0]) + "\n" + self.stack.log_tail("beat"))
+        return names
 
     # --- Baseline: bare client threads --------------------------------------------------------
     def bare_threads(self, concurrency: int, *, per_thread: int = 25) -> float:
@@ -126,15 +128,17 @@ class PublishingBench:
         return concurrency * per_thread / elapsed
 
     # --- One run --------------------------------------------------------------------------------
-    def run(self, *, pool: str, concurrency: int, posts: int, label: str) -> RunFigures:
+    def run(self, *, pool: str, concurrency: int, posts: int, label: str, processes: int = 1) -> RunFigures:
+        """`processes` worker processes, each `--pool pool --concurrency concurrency`."""
         from backend.scheduling.models import ScheduledPost
 
         S = ScheduledPost.Status
         self.run_number += 1
-        self._worker(pool, concurrency)
+        workers = self._workers(pool, concurrency, processes)
         httpx.post(f"{self.platform_url}/_bench/reset", timeout=5)
-        sampler = MemorySampler(self.stack.procs["worker"].pid, interval=0.5)
-        sampler.start()
+        samplers = [MemorySampler(self.stack.procs[name].pid, interval=0.5) for name in workers]
+        for sampler in samplers:
+            sampler.start()
         due = datetime.now(dt_timezone.utc) + timedelta(seconds=2)
         accounts = self.dataset.x_accounts
         texts = {}
@@ -159,8 +163,10 @@ class PublishingBench:
         except TimeoutError as exc:
             print(f"  ! {exc}")
         wall = time.monotonic() - started
-        sampler.stop()
-        self.stack.stop("worker")
+        for sampler in samplers:
+            sampler.stop()
+        for name in workers:
+            self.stack.stop(name)
         stats = httpx.get(f"{self.platform_url}/_bench/stats", timeout=30).json()
         statuses = dict(ScheduledPost.objects.filter(pk__in=ids).values_list("pk", "status"))
         accepted = stats["accepted"]
@@ -182,12 +188,14 @@ class PublishingBench:
             lateness = sorted(t - due.timestamp() for t in times)
             figures.p50 = statistics.median(lateness)
             figures.p99 = lateness[min(len(lateness) - 1, int(0.99 * len(lateness)))]
-        during = [c for c in sampler.cpu if c[0] >= started]
-        if len(during) >= 2 and figures.posted:
-            figures.cpu_ms_per_post = (during[-1][1] - during[0][1]) * 1000 / figures.posted
+        for sampler in samplers:  # the workers' CPU and memory, summed over their processes
+            during = [c for c in sampler.cpu if c[0] >= started]
+            if len(during) >= 2 and figures.posted:
+                figures.cpu_ms_per_post += (during[-1][1] - during[0][1]) * 1000 / figures.posted
+            figures.peak_pss += sampler.peak_pss
+            figures.peak_rss = max(figures.peak_rss, max((s[2] for s in sampler.samples), default=0.0))
+        sampler = samplers[0]
         figures.samples = sampler.samples
-        figures.peak_pss = sampler.peak_pss
-        figures.peak_rss = max((s[2] for s in sampler.samples), default=0.0)
         busy = [s for s in sampler.samples if s[0] >= started]
         if len(busy) >= 20:
             tenth = len(busy) // 10

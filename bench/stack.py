@@ -1,108 +1,27 @@
-"""Real processes for the publishing bench: a private redis-server, the latency platform, celery
-beat and workers. Each runs in its own session (process group), so a worker stops with all its
-pool children, and `Stack.stop_all` (always called) leaves nothing behind."""
+"""The publishing bench's own processes and gauges: the latency platform, and the memory and CPU
+of a worker's process group. Redis, celery beat and workers are support/processes.py's, shared
+with the fault tests."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from support.processes import Processes, wait_for
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, interval: float = 0.2, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except Exception:
-            pass
-        time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-class Stack:
-    def __init__(self, log_dir: Path, env: dict[str, str]) -> None:
-        self.log_dir = log_dir
-        self.env = env
-        self.procs: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, args: list[str], *, env: dict[str, str] | None = None) -> subprocess.Popen:
-        with open(self.log_dir / f"{name}.log", "ab") as log:
-            proc = subprocess.Popen(
-                args, cwd=ROOT, env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self.procs[name] = proc
-        return proc
-
-    def celery(self, name: str, *args: str) -> subprocess.Popen:
-        return self.start(name, [sys.executable, "-m", "celery", "-A", "backend", *args])
-
-    def stop(self, name: str, *, timeout: float = 20) -> None:
-        """SIGTERM (a worker's warm shutdown), then SIGKILL whatever is left of its group."""
-        proc = self.procs.pop(name, None)
-        if proc is None:
-            return
-        try:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=timeout)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        if proc.poll() is None:
-            proc.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for name in reversed(list(self.procs)):
-            try:
-                self.stop(name, timeout=10)
-            except Exception:
-                pass
-
-    def log_tail(self, name: str, lines: int = 30) -> str:
-        path = self.log_dir / f"{name}.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
-
-
-def redis_start(stack: Stack, port: int) -> str:
-    stack.start(
-        "redis",
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(stack.log_dir)],
-    )
-
-    def ping() -> bool:
-        import redis
-
-        return bool(redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1).ping())
-
-    wait_for(ping, timeout=20, what=f"redis-server on {port}")
-    return f"redis://127.0.0.1:{port}/0"
-
-
-def platform_start(stack: Stack, port: int, *, latency: float) -> str:
-    stack.start("platform", [sys.executable, "-m", "bench.platform_server", "--port", str(port), "--latency", str(latency)])
+def platform_start(processes: Processes, port: int, *, latency: float) -> str:
+    processes.start("platform", [sys.executable, "-m", "bench.platform_server", "--port", str(port), "--latency", str(latency)])
     url = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
         import httpx
 
-        return httpx.get(f"{url}/_bench/stats", timeout=1).status_code == 200
+        try:
+            return httpx.get(f"{url}/_bench/stats", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     wait_for(up, timeout=20, what="the latency platform")
     return url

@@ -193,3 +193,23 @@ def pytest_sessionfinish(session, exitstatus):
     elif REQUIRE_REAL_SERVICES and exitstatus == pytest.ExitCode.OK and not _real_services_state.get("passed"):
         print("\nPOSTLOOM_REQUIRE_REAL_SERVICES=1 but no `realservices` test passed: failing the run.")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- Videos --------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory):
+    """clip(**options) -> the path of a real video made once per session with those options
+    (tests/videos.py: 320x568, 2 s, 24 fps, H.264/AAC MP4 by default). Copy it before changing it."""
+    from tests.videos import make_video
+
+    made: dict = {}
+    folder = tmp_path_factory.mktemp("clips")
+
+    def get(**options):
+        key = tuple(sorted(options.items()))
+        if key not in made:
+            suffix = ".mov" if options.get("container") == "mov" else ".mp4"
+            made[key] = make_video(folder / f"clip-{len(made)}{suffix}", **options)
+        return made[key]
+
+    return get

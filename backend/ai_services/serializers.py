@@ -119,6 +119,8 @@ class _PosterInputBase(_OrganizationInput):
         asset, organization = attrs.get("asset_id"), attrs.get("organization")
         if asset is not None and organization is not None and asset.organization_id != organization.pk:
             raise serializers.ValidationError({"asset_id": ["This asset belongs to another organization."]})
+        if asset is not None and asset.is_video:
+            raise serializers.ValidationError({"asset_id": ["This asset is a video: posters are drawn from a photo."]})
         return attrs
 
     def service_kwargs(self) -> dict:

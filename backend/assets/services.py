@@ -1,16 +1,25 @@
-"""The media library: images are accepted by their content, never by their file name."""
+"""The media library: images and videos are accepted by their content, never by their file name."""
 from __future__ import annotations
 
 import hashlib
 import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from PIL import ImageOps
 
 from backend.accounts.models import Organization, User
 from backend.core.exceptions import ValidationFailed
 from backend.core.images import TOO_MANY_PIXELS, ImageRejected, image_decode
+from backend.core.uploads import upload_limit
+from backend.core.videos import CONTENT_TYPES as VIDEO_CONTENT_TYPES
+from backend.core.videos import VideoRejected, sniff_container, video_probe
 
 from .models import MediaAsset
 
@@ -135,6 +144,105 @@ def media_asset_create(
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=uploaded_by,
     )
-    asset.file.save("upload", ContentFile(data), save=False)
+    asset.file.save("upload", ContentFile(data), save=False)  # whole or not at all (core.storage)
+    try:
+        asset.save()
+    except BaseException:  # the row was not written (the database dropped, say): nor is the file kept
+        asset.file.delete(save=False)
+        raise
+    return asset
+
+
+HASH_CHUNK = 1024 * 1024
+
+
+def media_asset_upload(*, organization: Organization, upload: File, uploaded_by: User | None) -> MediaAsset:
+    """A file uploaded to the library: a video when it starts like an MP4/MOV (probed from disk,
+    never read into memory whole), else an image (re-encoded from its pixels)."""
+    upload.seek(0)
+    head = upload.read(12)
+    upload.seek(0)
+    name = getattr(upload, "name", "") or ""
+    if sniff_container(head) is None:
+        return media_asset_create(organization=organization, data=upload.read(), uploaded_by=uploaded_by, original_name=name)
+    with local_path(upload) as path:
+        return video_asset_create(organization=organization, path=path, uploaded_by=uploaded_by, original_name=name)
+
+
+@contextmanager
+def local_path(upload: File) -> Iterator[str]:
+    """A path on disk holding the upload's bytes: its temporary file when Django spooled it to one,
+    else a temporary copy (small uploads are kept in memory by Django)."""
+    temporary = getattr(upload, "temporary_file_path", None)
+    if temporary is not None:
+        yield temporary()
+        return
+    with tempfile.NamedTemporaryFile(prefix="postloom-upload-", suffix=".bin") as copy:
+        upload.seek(0)
+        shutil.copyfileobj(upload, copy, HASH_CHUNK)
+        copy.flush()
+        yield copy.name
+
+
+def video_asset_create(
+    *,
+    organization: Organization,
+    path: str,
+    uploaded_by: User | None,
+    original_name: str = "",
+    source: str = MediaAsset.Source.UPLOAD,
+) -> MediaAsset:
+    """Probe the video at `path` (ValidationFailed, a 400 on `file`, when it is not a decodable
+    MP4/MOV within the limits) and add it to the library with its poster frame."""
+    size = os.path.getsize(path)
+    limit = settings.MEDIA_MAX_VIDEO_UPLOAD_BYTES
+    if size > limit:
+        raise ValidationFailed({"file": [f"The file is {size:,} bytes; the limit for videos is {limit:,} bytes."]})
+    try:
+        info = video_probe(path)
+    except VideoRejected as exc:
+        raise ValidationFailed({"file": [exc.message]}) from None
+    asset = MediaAsset(
+        organization=organization,
+        kind=MediaAsset.Kind.VIDEO,
+        original_name=display_name_clean(original_name),
+        source=source,
+        format=info.format,
+        content_type=VIDEO_CONTENT_TYPES[info.format],
+        width=info.width,
+        height=info.height,
+        size=size,
+        duration=info.duration,
+        frame_rate=info.frame_rate,
+        video_codec=info.video_codec[:32],
+        audio_codec=info.audio_codec[:32],
+        audio_channels=info.audio_channels,
+        audio_sample_rate=info.audio_sample_rate,
+        rotation=info.rotation,
+        bitrate=info.bitrate,
+        sha256=file_sha256(path),
+        uploaded_by=uploaded_by,
+    )
+    with open(path, "rb") as fh:
+        asset.file.save("upload", File(fh), save=False)  # copied chunk by chunk
+    asset.thumbnail.save("poster.jpg", ContentFile(info.poster_jpeg), save=False)
     asset.save()
     return asset
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def upload_size_problem(upload: File) -> str | None:
+    """Why an upload is over its kind's byte limit (None when it is not)."""
+    upload.seek(0)
+    limit = upload_limit(upload.read(12))  # the serializer of the media library, which takes videos
+    upload.seek(0)
+    if upload.size > limit:
+        return f"The file is {upload.size:,} bytes; the limit is {limit:,} bytes."
+    return None

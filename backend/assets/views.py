@@ -9,14 +9,14 @@ from backend.core.idempotency import idempotent
 
 from .models import MediaAsset
 from .serializers import MediaAssetOutput, MediaAssetUploadInput
-from .services import media_asset_create
+from .services import media_asset_upload
 
 
 class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     queryset = MediaAsset.objects.none()  # for the schema; requests use get_queryset
     serializer_class = MediaAssetOutput
     parser_classes = [MultiPartParser, FormParser]
-    filterset_fields = ["organization", "source"]
+    filterset_fields = ["organization", "source", "kind"]
     ordering_fields = ["created_at", "size"]
 
     def get_queryset(self):
@@ -31,7 +31,5 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         organization = organization_for_write(
             user=request.user, organization=body.validated_data.get("organization"), roles=WRITER_ROLES, action="upload media"
         )
-        asset = media_asset_create(
-            organization=organization, data=upload.read(), uploaded_by=request.user, original_name=upload.name or ""
-        )
+        asset = media_asset_upload(organization=organization, upload=upload, uploaded_by=request.user)
         return Response(MediaAssetOutput(asset).data, status=status.HTTP_201_CREATED)

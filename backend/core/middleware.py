@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
 
+from .uploads import largest_upload
+
 
 def request_too_large_response(*, limit: int) -> JsonResponse:
     return JsonResponse(
@@ -10,11 +12,13 @@ def request_too_large_response(*, limit: int) -> JsonResponse:
     )
 
 
-def body_limit(content_type: str) -> int:
-    """The most a request of this type may declare: form data, plus one file for multipart."""
+def body_limit(content_type: str, path: str = "") -> int:
+    """The most a request of this type may declare: form data, plus one file for multipart (a
+    video's limit on the endpoints that take videos; SizeLimitedUploadHandler holds each file to
+    its own kind's limit)."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if content_type.lower().startswith("multipart/"):
-        limit += settings.MEDIA_MAX_UPLOAD_BYTES
+        limit += largest_upload(path)
     return limit
 
 
@@ -37,7 +41,7 @@ class RequestSizeLimitMiddleware:
             length = -1
         if length < 0:
             return JsonResponse({"detail": "Content-Length is not a number of bytes.", "code": "invalid_request"}, status=400)
-        limit = body_limit(request.META.get("CONTENT_TYPE", ""))
+        limit = body_limit(request.META.get("CONTENT_TYPE", ""), request.path)
         if length > limit:
             return request_too_large_response(limit=limit)
         return self.get_response(request)

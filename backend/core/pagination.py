@@ -32,6 +32,10 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
+# From this offset on, a page's ids are found first (see CappedCountPaginator.page).
+DEFERRED_PAGE_OFFSET = 1000
+
+
 class CappedCountPaginator(DjangoPaginator):
     """A Django paginator that counts at most `limit + 1` rows (`limit` = the cap, or the end of
     the requested page when that is further), in one `COUNT(*)` over a `LIMIT`ed subquery."""
@@ -45,6 +49,21 @@ class CappedCountPaginator(DjangoPaginator):
         if isinstance(self.object_list, QuerySet):
             return self.object_list[: self.limit + 1].count()
         return len(self.object_list)
+
+    def page(self, number):
+        """Django's `page`, except that a deep page (past DEFERRED_PAGE_OFFSET rows) first finds its
+        rows' ids (`ORDER BY ... OFFSET n LIMIT m` over the ids alone: an index-only scan when an
+        index serves the filter and ordering) and then reads just those rows, instead of reading
+        and discarding every row before it."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        if isinstance(rows, QuerySet) and bottom >= DEFERRED_PAGE_OFFSET:
+            return self._get_page(rows.filter(pk__in=rows.values("pk")[bottom:top]), number, self)
+        return self._get_page(rows[bottom:top], number, self)
 
     @property
     def capped(self) -> bool:
@@ -71,7 +90,7 @@ class PageNumberPagination(BasePageNumberPagination):
         raw = request.query_params.get(self.page_query_param, "1")
         needed = int(raw) * page_size if raw.isdigit() and len(raw) < 10 and page_size else 0
         self.django_paginator_class = partial(CappedCountPaginator, cap=settings.PAGE_COUNT_CAP, needed=needed)
-        return super().paginate_queryset(queryset, request, view)
+        return super().paginate_queryset(total_order(queryset), request, view)
 
     def get_paginated_response(self, data):
         if self.cursor_mode:
@@ -192,6 +211,16 @@ def keyset_ordering(queryset: QuerySet) -> list[str]:
         if name == pk:
             break
     return terms
+
+
+def total_order(queryset: QuerySet) -> QuerySet:
+    """Page numbers over the cursor's total order (ties broken by the model's ordering and the pk,
+    in the direction of the last term), so pages never overlap or skip a row, and a deep page's
+    ids select the rows an OFFSET would. An ordering no cursor can follow is kept as it is."""
+    try:
+        return queryset.order_by(*keyset_ordering(queryset))
+    except ValidationError:
+        return queryset
 
 
 def keyset_after(order: list[str], values: list[Any]) -> Q:

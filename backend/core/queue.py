@@ -6,12 +6,33 @@ runs through its own `apply_async`, so CELERY_TASK_ALWAYS_EAGER (tests) still ru
 """
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from celery import current_app
 from django.db import transaction
 
+from .outages import BROKER_ERRORS
 
-def task_enqueue(name: str, *args: Any) -> None:
-    """Send task `name` with `args` once the surrounding transaction commits (now if there is none)."""
-    transaction.on_commit(lambda: current_app.signature(name, args=args).delay())
+logger = logging.getLogger(__name__)
+
+
+def task_enqueue(name: str, *args: Any, on_unavailable: Callable[[], None] | None = None) -> None:
+    """Send task `name` with `args` once the surrounding transaction commits (now if there is none).
+
+    A broker that does not answer raises (a JSON 503 at the edge), unless `on_unavailable` is
+    given: for a message something else sends again anyway (beat's dispatcher hands out every due
+    post), it is called instead, to leave things as that sender expects them.
+    """
+
+    def send() -> None:
+        try:
+            current_app.signature(name, args=args).delay()
+        except BROKER_ERRORS as exc:
+            if on_unavailable is None:
+                raise
+            logger.warning("The broker did not take %s%r (%s); left to the dispatcher", name, args, type(exc).__name__)
+            on_unavailable()
+
+    transaction.on_commit(send)

@@ -9,6 +9,7 @@ DISPATCH_DUE_POSTS = "scheduling.dispatch_due_posts"
 PUBLISH_POST = "scheduling.publish_post"
 PUBLISH_POSTS = "scheduling.publish_posts"
 PURGE_IDEMPOTENCY_KEYS = "core.purge_idempotency_keys"
+RUN_VIDEO_FIT = "social.run_video_fit"
 REFRESH_EXPIRING_TOKENS = "social.refresh_expiring_tokens"
 # The metrics tasks kept their `social.` names when metrics moved to the scheduling app.
 FETCH_DUE_METRICS = "social.fetch_due_metrics"

@@ -37,9 +37,14 @@ logger = logging.getLogger(__name__)
 CHALLENGE_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
+def accepted_messages(result: PublishResult) -> list:
+    """The messages a published broadcast had accepted (empty for any other post)."""
+    return (result.details.get("messages") if isinstance(result.details, dict) else None) or []
+
+
 def deliveries_link(*, post: ScheduledPost, result: PublishResult) -> None:
     """Record the messages a published broadcast had accepted (rows a webhook made first are kept)."""
-    messages = result.details.get("messages") if isinstance(result.details, dict) else None
+    messages = accepted_messages(result)
     if not messages:
         return
     for message in messages:

@@ -1,5 +1,5 @@
-"""Is Postloom able to publish? The database and the broker answer, beat ticks, workers run the
-ticks, and no post is publishing without a heartbeat. Never a 500: a check that fails is reported.
+"""Is Postloom able to publish? The database and the broker answer, beat ticks, a worker is alive
+and runs the ticks, and no post is publishing without a heartbeat. Never a 500: a check that fails is reported.
 Within PUBLISH_STARTUP_GRACE_SECONDS of the web process starting, beat and workers that have not
 ticked yet are reported "starting" (200), not down.
 
@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import SchedulerHeartbeat
-from .heartbeats import BEAT, PUBLISHER
+from .heartbeats import BEAT, PUBLISHER, WORKER
 from .recovery import missed_posts, stuck_posts
 
 
@@ -85,13 +85,14 @@ def _check_broker(report: HealthReport) -> None:
 
 
 def _check_scheduler(report: HealthReport, *, now) -> None:
-    """Beat ticking (it notes every publishing tick it sends) and workers alive (one of them notes
-    every tick it runs) are told apart; neither is reported down within the start-up grace."""
+    """Three facts told apart: beat ticking (it notes every publishing tick it sends), a worker alive
+    (every worker notes it, whatever queues it consumes), and a worker running the ticks (one notes
+    every tick it runs). None is reported down within the start-up grace."""
     interval = settings.PUBLISH_INTERVAL_SECONDS
     allowed = timedelta(seconds=3 * interval)
     starting = now - PROCESS_STARTED_AT < timedelta(seconds=settings.PUBLISH_STARTUP_GRACE_SECONDS)
-    seen = dict(SchedulerHeartbeat.objects.filter(name__in=(BEAT, PUBLISHER)).values_list("name", "last_drained_at"))
-    beat, worker = seen.get(BEAT), seen.get(PUBLISHER)
+    seen = dict(SchedulerHeartbeat.objects.filter(name__in=(BEAT, PUBLISHER, WORKER)).values_list("name", "last_drained_at"))
+    beat, ticks, alive = seen.get(BEAT), seen.get(PUBLISHER), seen.get(WORKER)
 
     def fresh(moment) -> bool:
         return moment is not None and now - moment <= allowed
@@ -99,7 +100,7 @@ def _check_scheduler(report: HealthReport, *, now) -> None:
     def ago(moment) -> str:
         return "never" if moment is None else f"{int((now - moment).total_seconds())} s ago"
 
-    if fresh(beat) or fresh(worker):
+    if fresh(beat) or fresh(ticks):
         report.checks["beat"] = "ok"
     elif starting:
         report.checks["beat"] = "starting"
@@ -108,17 +109,21 @@ def _check_scheduler(report: HealthReport, *, now) -> None:
         report.problems.append(
             f"Celery beat last sent a publishing tick {ago(beat)} (expected every {interval} s): is celery beat running?"
         )
-    if fresh(worker):
-        report.checks["workers"] = "ok"
+    if fresh(ticks) or (fresh(alive) and not fresh(beat)):
+        report.checks["workers"] = "ok"  # running the ticks, or alive with no tick sent to run
     elif starting:
         report.checks["workers"] = "starting"
-    elif not fresh(beat):
-        report.checks["workers"] = "unknown"  # nothing was sent for them to run
+    elif fresh(alive):
+        report.checks["workers"] = "error"
+        report.problems.append(
+            f"A Celery worker is alive but none has run a publishing tick since {ago(ticks)} although beat sends them: "
+            "does a worker consume the default queue (celery)?"
+        )
     else:
         report.checks["workers"] = "error"
         report.problems.append(
-            f"Beat is ticking but no worker has run a publishing tick since {ago(worker)}: are the Celery workers "
-            "running (and consuming the default queue)?"
+            f"No Celery worker is alive (the last one noted it {ago(alive)}; each does every {interval} s): "
+            "are the Celery workers running?"
         )
     report.checks["scheduler"] = "error" if "error" in (report.checks["beat"], report.checks["workers"]) else "ok"
 

@@ -35,7 +35,7 @@ def publish_limit_check(*, post: ScheduledPost) -> None:
         _check(post=post, allowance=allowance, now=now)
 
 
-def _recent(post: ScheduledPost, *, since: datetime):
+def window_posts(post: ScheduledPost, *, since: datetime):
     """The account's other posts published (or being published) since `since`."""
     return ScheduledPost.objects.filter(social_account_id=post.social_account_id).exclude(pk=post.pk).filter(
         Q(status=ScheduledPost.Status.POSTED, posted_at__gte=since)
@@ -45,7 +45,7 @@ def _recent(post: ScheduledPost, *, since: datetime):
 
 def _frees_at(post: ScheduledPost, *, since: datetime, seconds: int, now: datetime, fallback: float) -> float:
     """Seconds until the oldest publication in the window leaves it (`fallback` if none is known)."""
-    oldest = _recent(post, since=since).filter(posted_at__isnull=False).aggregate(first=Min("posted_at"))["first"]
+    oldest = window_posts(post, since=since).filter(posted_at__isnull=False).aggregate(first=Min("posted_at"))["first"]
     if oldest is None:
         return fallback
     return max((oldest + timedelta(seconds=seconds) - now).total_seconds(), 1.0)
@@ -53,7 +53,7 @@ def _frees_at(post: ScheduledPost, *, since: datetime, seconds: int, now: dateti
 
 def _check(*, post: ScheduledPost, allowance: PublishAllowance, now: datetime) -> None:
     window_start = now - timedelta(seconds=allowance.window_seconds)
-    used = allowance.used + _recent(post, since=allowance.read_at or window_start).count()
+    used = allowance.used + window_posts(post, since=allowance.read_at or window_start).count()
     if used < allowance.limit:
         return
     retry_after = _frees_at(

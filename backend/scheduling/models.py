@@ -89,6 +89,12 @@ class ScheduledPost(models.Model):
             models.Index(fields=["organization", "platform", "scheduled_time", "id"], name="post_org_platform_time_idx"),
             models.Index(fields=["organization", "created_at", "id"], name="post_org_created_idx"),
             models.Index(fields=["social_account", "scheduled_time", "id"], name="post_account_time_idx"),
+            # An account's posting window (limits.py): its posts published, or being published, since a
+            # time. Partial, so the count reads only the window's rows, not the account's history.
+            models.Index(fields=["social_account", "posted_at"], condition=models.Q(status="posted"), name="post_account_posted_idx"),
+            models.Index(
+                fields=["social_account", "claimed_at"], condition=models.Q(status="publishing"), name="post_account_claimed_idx"
+            ),
             # Caption search (`?search=`): a trigram index on UPPER(caption), PostgreSQL only,
             # created by migration 0005_list_indexes (SQLite has no such index type).
         ]

@@ -19,11 +19,12 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from backend.core.statements import composable, update_sql
 from backend.social.accounts import account_mark_needs_reconnect
 from backend.social.platforms.base import ErrorKind, PublishError, PublishResult
 
@@ -32,7 +33,7 @@ from .deliveries import deliveries_link
 from .events import post_outcome_events
 from .first_comments import first_comment_queue
 from .models import PublishAttempt, ScheduledPost
-from .transitions import Status, transition, transition_all, transition_where
+from .transitions import Status, transition, transition_all, transition_where, transition_where_sql
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,6 @@ OUTCOME_FIELDS = (
 )
 
 
-@transaction.atomic
 def post_outcome_record(
     *,
     post_id: int,
@@ -80,20 +80,36 @@ def post_outcome_record(
     `claim`: record only while the post is still under that claim (the worker's, or recovery's
     take-over); otherwise only the attempt's facts are kept and "skipped" is returned. With a
     claim, `post` may be the worker's loaded copy (nobody else may change a claimed post): the
-    outcome then costs two targeted UPDATEs, the post's (conditional on the claim) and the
-    attempt's. `attempt` None: the worker died before recording one; one is written now.
-    `token_version`: the account tokens the platform refused (AUTH). `attempt_code` /
-    `attempt_message` annotate the attempt (default: the error's).
+    outcome then costs one targeted UPDATE of the post (conditional on the claim) and one of the
+    attempt (merged into one statement on PostgreSQL), in one transaction with what follows. `attempt`
+    None: the worker died before recording one; one is written now. `token_version`: the account
+    tokens the platform refused (AUTH). `attempt_code` / `attempt_message` annotate the attempt
+    (default: the error's).
     """
     now = now or timezone.now()
     if post is None or claim is None:
-        post = ScheduledPost.objects.select_for_update().get(pk=post_id)
+        with transaction.atomic():
+            post = ScheduledPost.objects.select_for_update().get(pk=post_id)
+            return _record(post, post_id=post_id, attempt=attempt, result=result, error=error, claim=claim,
+                           token_version=token_version, attempt_code=attempt_code, attempt_message=attempt_message, now=now)
+    # More writes follow the outcome's statement (a broadcast's deliveries, the first comment made
+    # due, the webhook outbox rows, an account to mark): all of them, or none. One transaction is
+    # still one durable commit.
+    with transaction.atomic():
+        return _record(post, post_id=post_id, attempt=attempt, result=result, error=error, claim=claim,
+                       token_version=token_version, attempt_code=attempt_code, attempt_message=attempt_message, now=now)
+
+
+def _record(
+    post: ScheduledPost, *, post_id: int, attempt: PublishAttempt | None, result: PublishResult | None, error: PublishError | None,
+    claim: Claim | None, token_version: int | None, attempt_code: str | None, attempt_message: str | None, now: datetime,
+) -> str:
     outcome = PublishAttempt.Outcome.SUCCESS if result is not None else error.kind.value
     code = (attempt_code if attempt_code is not None else (error.code if error else ""))[:64]
     message = attempt_message if attempt_message is not None else (error.message if error else "")
-    started_at = post.claimed_at or now
+    finish = dict(post_id=post_id, attempt=attempt, started_at=post.claimed_at or now, now=now, outcome=outcome, code=code, message=message)
     if post.status != Status.PUBLISHING or (claim is not None and post.claim_token != claim.token):
-        _attempt_finish(post_id=post_id, attempt=attempt, started_at=started_at, now=now, outcome=outcome, code=code, message=message)
+        _attempt_finish(**finish)
         return _settled_elsewhere(post=post, claim=claim, result=result)
     before = {name: getattr(post, name) for name in OUTCOME_FIELDS}
     if result is not None:
@@ -106,13 +122,17 @@ def post_outcome_record(
     else:
         _apply_error(post, error=error, now=now, token_version=token_version)
     changed = {name: getattr(post, name) for name in OUTCOME_FIELDS if getattr(post, name) != before[name]}
-    where = {"claim_token": claim.token} if claim is not None else {}
-    if not transition_where(
-        post_id=post_id, current=Status.PUBLISHING, to=post.status, where=where, claim_token=None, heartbeat_at=None, **changed
-    ):  # the claim was taken over between the worker's fence and now: keep the facts only
-        _attempt_finish(post_id=post_id, attempt=attempt, started_at=started_at, now=now, outcome=outcome, code=code, message=message)
+    move = dict(
+        post_id=post_id, current=Status.PUBLISHING, to=post.status, where={"claim_token": claim.token} if claim is not None else {},
+        claim_token=None, heartbeat_at=None, **changed,
+    )
+    if attempt is not None and composable():
+        moved = _move_and_finish(move, **finish)
+    else:
+        moved = transition_where(**move)
+        _attempt_finish(**finish)
+    if not moved:  # the claim was taken over between the worker's fence and now: the attempt's facts only
         return _settled_elsewhere(post=ScheduledPost.objects.get(pk=post_id), claim=claim, result=result)
-    _attempt_finish(post_id=post_id, attempt=attempt, started_at=started_at, now=now, outcome=outcome, code=code, message=message)
     if result is not None:
         deliveries_link(post=post, result=result)  # a broadcast's accepted messages, for the status webhooks
         first_comment_queue(post, now=now)
@@ -122,8 +142,29 @@ def post_outcome_record(
     return post.status
 
 
+def _attempt_fields(*, now, outcome: str, code: str, message: str) -> dict:
+    return {"finished_at": now, "outcome": outcome, "error_code": code[:64], "error_message": message}
+
+
+def _move_and_finish(move: dict, *, post_id: int, attempt: PublishAttempt, started_at, now, outcome: str, code: str, message: str) -> bool:
+    """PostgreSQL: the post's conditional move and the attempt's outcome in one statement (both or,
+    if it fails, neither). Returns whether the post moved (it was still under the claim)."""
+    fields = _attempt_fields(now=now, outcome=outcome, code=code, message=message)
+    move_sql, move_params = transition_where_sql(**move)
+    finish_sql, finish_params = update_sql(PublishAttempt.objects.filter(pk=attempt.pk), **fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH moved AS ({move_sql} RETURNING 1), finished AS ({finish_sql} RETURNING 1) SELECT (SELECT COUNT(*) FROM moved)",
+            (*move_params, *finish_params),
+        )
+        moved = cursor.fetchone()[0] == 1
+    for name, value in fields.items():
+        setattr(attempt, name, value)
+    return moved
+
+
 def _attempt_finish(*, post_id: int, attempt: PublishAttempt | None, started_at, now, outcome: str, code: str, message: str) -> None:
-    fields = {"finished_at": now, "outcome": outcome, "error_code": code[:64], "error_message": message}
+    fields = _attempt_fields(now=now, outcome=outcome, code=code, message=message)
     if attempt is None:
         PublishAttempt.objects.create(post_id=post_id, started_at=started_at, **fields)
         return

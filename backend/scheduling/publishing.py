@@ -29,9 +29,9 @@ from backend.social.platforms.registry import get_service
 from backend.social.tokens import with_fresh_credentials
 
 from .limits import publish_limit_check
-from .models import PublishAttempt, SchedulerHeartbeat, ScheduledPost
-from .heartbeats import PUBLISHER
-from .claims import ClaimHeartbeat, ClaimLost, claim_fence, claim_take
+from .models import ScheduledPost
+from .heartbeats import PUBLISHER, heartbeat_note
+from .claims import ClaimHeartbeat, ClaimLost, claim_fence, claim_take_for_publish
 from .outcomes import NOT_SENT, attempt_record_claim_lost, post_outcome_record, posts_settle_missed
 from .recovery import posts_fail_missed, posts_recover_stuck
 from .requests import publish_request_for
@@ -72,9 +72,7 @@ def posts_dispatch_due(*, now: datetime | None = None, limit: int | None = None)
         if ids:
             ScheduledPost.objects.filter(pk__in=ids).update(dispatched_at=now)
             _enqueue(ids)
-        SchedulerHeartbeat.objects.update_or_create(
-            name=HEARTBEAT_NAME, defaults={"last_drained_at": now, "last_processed": len(ids)}
-        )
+    heartbeat_note(name=HEARTBEAT_NAME, processed=len(ids))  # after the commit: holds no row across a freeze
     return ids
 
 
@@ -126,19 +124,20 @@ def post_publish(*, post_id: int) -> str:
     """Claim one due post and publish it under a fenced, heartbeated claim (claims.py).
 
     Returns the post's new status, or "skipped" (not ours to publish). A post past the missed
-    tolerance is refused by the claim and failed as `missed` here. The statements of a publish:
-    the claim (one UPDATE), the post's row, the attempt (one INSERT), the fence before the final
-    platform call (one UPDATE), the outcome (one UPDATE of the post, one of the attempt); a
-    heartbeat UPDATE every PUBLISH_HEARTBEAT_SECONDS while it takes longer.
+    tolerance is refused by the claim and failed as `missed` here. The statements of a publish on
+    PostgreSQL: the claim with the attempt's INSERT and the post's and account's rows (one
+    statement), an account limit's window count if its platform has one (X), the fence before the
+    final platform call (one UPDATE), the outcome of the post and of the attempt (one statement);
+    a heartbeat UPDATE every PUBLISH_HEARTBEAT_SECONDS while it takes longer. Elsewhere (SQLite)
+    the merged statements run one by one.
     """
     now = timezone.now()
-    claim = claim_take(post_id=post_id, now=now)
-    if claim is None:
+    claimed = claim_take_for_publish(post_id=post_id, now=now)
+    if claimed is None:
         if posts_settle_missed(now=now, post_ids=[post_id]):
             return Status.FAILED  # refused: too late to publish (after an outage)
         return "skipped"  # another worker has it, or it was cancelled, edited or already done
-    post = ScheduledPost.objects.select_related("social_account", "asset").get(pk=post_id)
-    attempt = PublishAttempt.objects.create(post=post, started_at=now)
+    claim, post, attempt = claimed
     request = None
     try:
         with ClaimHeartbeat(claim), final_call_guarded_by(lambda: claim_fence(claim)):

@@ -18,6 +18,9 @@ def media_item_for(asset: MediaAsset) -> MediaItem:
         width=asset.width,
         height=asset.height,
         size=asset.size,
+        kind=asset.kind,
+        duration=asset.duration or 0.0,
+        thumbnail_url=asset.thumbnail_url or "",
     )
 
 

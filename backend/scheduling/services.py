@@ -242,6 +242,9 @@ def post_retry(*, post: ScheduledPost, by: User, scheduled_time: datetime | None
 
 @transaction.atomic
 def post_publish_now(*, post: ScheduledPost, by: User) -> ScheduledPost:
+    """Make the post due now and hand it to a worker at once. If the task queue does not answer,
+    the post stays saved and due now, not handed out, so beat's next dispatch tick after the queue
+    answers again hands it out (one answer a client can rely on: 202, the post is due now)."""
     post = _lock(post)
     require_role(by, post.organization_id, MANAGER_ROLES, action="publish posts")
     if post.status not in PUBLISH_NOW_STATUSES:
@@ -253,8 +256,14 @@ def post_publish_now(*, post: ScheduledPost, by: User) -> ScheduledPost:
     _reset_for_publishing(post, by=by)
     post.dispatched_at = post.scheduled_time
     post.save()
-    task_enqueue(task_names.PUBLISH_POST, post.pk)
+    task_enqueue(task_names.PUBLISH_POST, post.pk, on_unavailable=lambda: _leave_to_dispatcher(post))
     return post
+
+
+def _leave_to_dispatcher(post: ScheduledPost) -> None:
+    """The queue did not take the post: not handed out after all, so the next dispatch tick does."""
+    ScheduledPost.objects.filter(pk=post.pk, status=Status.SCHEDULED, dispatched_at=post.dispatched_at).update(dispatched_at=None)
+    post.dispatched_at = None
 
 
 def _reset_for_publishing(post: ScheduledPost, *, by: User) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from backend.core.exceptions import InvalidTransition as StateConflict
+from backend.core.statements import update_sql
 
 from .models import ScheduledPost
 
@@ -61,12 +62,23 @@ def transition_where(*, post_id: int, current: str, to: str, where: dict | None 
     one update matches. `where` adds conditions; `fields` are set with the status. Returns whether
     this caller won.
     """
+    return _compare_and_swap(post_id=post_id, current=current, to=to, where=where).update(**_moved(to, fields)) == 1
+
+
+def transition_where_sql(*, post_id: int, current: str, to: str, where: dict | None = None, **fields) -> tuple[str, tuple]:
+    """`transition_where` as SQL, not executed: the publisher merges it into one statement with the
+    writes that go with it (the attempt row; PostgreSQL, see core/statements.py)."""
+    return update_sql(_compare_and_swap(post_id=post_id, current=current, to=to, where=where), **_moved(to, fields))
+
+
+def _compare_and_swap(*, post_id: int, current: str, to: str, where: dict | None):
     if not can_transition(current, to):
         raise InvalidTransition(current=current, to=to)
-    updated = ScheduledPost.objects.filter(pk=post_id, status=current, **(where or {})).update(
-        status=to, updated_at=timezone.now(), **fields
-    )
-    return updated == 1
+    return ScheduledPost.objects.filter(pk=post_id, status=current, **(where or {}))
+
+
+def _moved(to: str, fields: dict) -> dict:
+    return {"status": to, "updated_at": timezone.now(), **fields}
 
 
 def transition_all(queryset, *, current: str, to: str, **fields) -> int:

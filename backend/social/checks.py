@@ -8,12 +8,13 @@ from backend.accounts.models import Organization, User
 from backend.assets.models import MediaAsset
 from backend.assets.services import media_asset_create
 from backend.core.exceptions import ValidationFailed
+from backend.core.videos import VideoInfo
 
 from .platforms.registry import get_service
 from .preflight import PreflightResult, preflight
 
-# Preflight names the image "image"; the API calls it asset_id.
-API_FIELDS = {"caption": "caption", "hashtags": "hashtags", "image": "asset_id"}
+# Preflight names the media "image" or "video"; the API calls it asset_id.
+API_FIELDS = {"caption": "caption", "hashtags": "hashtags", "image": "asset_id", "video": "asset_id"}
 
 
 def asset_bytes(asset: MediaAsset) -> bytes:
@@ -21,8 +22,39 @@ def asset_bytes(asset: MediaAsset) -> bytes:
         return fh.read()
 
 
-def post_preflight(*, platform: str, caption: str, hashtags: list[str], image: bytes | None, fix: bool) -> PreflightResult:
-    return preflight(requirements=get_service(platform).requirements, caption=caption, hashtags=hashtags, image=image, fix=fix)
+def video_info_of(asset: MediaAsset) -> VideoInfo:
+    """What the library's probe recorded of a video asset (nothing is read from the file)."""
+    return VideoInfo(
+        format=asset.format,
+        width=asset.width,
+        height=asset.height,
+        duration=asset.duration or 0.0,
+        frame_rate=asset.frame_rate or 0.0,
+        video_codec=asset.video_codec,
+        audio_codec=asset.audio_codec,
+        rotation=asset.rotation,
+        bitrate=asset.bitrate or 0,
+        size=asset.size,
+        audio_channels=asset.audio_channels,
+        audio_sample_rate=asset.audio_sample_rate,
+    )
+
+
+def post_preflight(
+    *, platform: str, caption: str, hashtags: list[str], image: bytes | None, fix: bool, video: VideoInfo | None = None
+) -> PreflightResult:
+    return preflight(
+        requirements=get_service(platform).requirements, caption=caption, hashtags=hashtags, image=image, fix=fix, video=video
+    )
+
+
+def asset_media(asset: MediaAsset | None) -> dict:
+    """The preflight arguments for a post's asset: `video` info for a video, `image` bytes otherwise."""
+    if asset is None:
+        return {"image": None}
+    if asset.is_video:
+        return {"image": None, "video": video_info_of(asset)}
+    return {"image": asset_bytes(asset)}
 
 
 def post_content_check(
@@ -30,9 +62,7 @@ def post_content_check(
 ) -> None:
     """Raise ValidationFailed (a 400) listing, per field, every problem the platform would reject the
     post for, including the post's own platform choices (`metadata[<platform>]`, e.g. TikTok's privacy)."""
-    result = post_preflight(
-        platform=platform, caption=caption, hashtags=hashtags, image=asset_bytes(asset) if asset else None, fix=False
-    )
+    result = post_preflight(platform=platform, caption=caption, hashtags=hashtags, fix=False, **asset_media(asset))
     option_problems = get_service(platform).validate_post_options((metadata or {}).get(platform))
     if result.ok and not option_problems:
         return
@@ -46,10 +76,18 @@ def post_content_check(
 
 @transaction.atomic
 def preflight_run(
-    *, platform: str, caption: str, hashtags: list[str], image: bytes | None, organization: Organization | None, by: User
+    *,
+    platform: str,
+    caption: str,
+    hashtags: list[str],
+    image: bytes | None,
+    organization: Organization | None,
+    by: User,
+    video: VideoInfo | None = None,
 ) -> tuple[PreflightResult, MediaAsset | None]:
-    """Check a post; when the image can be fixed and we know whose library it is, keep the fix."""
-    result = post_preflight(platform=platform, caption=caption, hashtags=hashtags, image=image, fix=True)
+    """Check a post; when the image can be fixed and we know whose library it is, keep the fix.
+    (A video is fixed by a background job instead: `result.video_fit` says whether one can.)"""
+    result = post_preflight(platform=platform, caption=caption, hashtags=hashtags, image=image, fix=True, video=video)
     fixed_asset = None
     if result.fixed_image is not None and organization is not None:
         fixed_asset = media_asset_create(

@@ -70,6 +70,8 @@ class SandboxPublication(models.Model):
     social_account = models.ForeignKey(SocialAccount, on_delete=models.SET_NULL, null=True, related_name="sandbox_publications")
     caption = models.TextField(blank=True)
     media = models.JSONField(default=list, blank=True)
+    # What was received of each media item: [{url, kind, size, width, height, duration}].
+    media_details = models.JSONField(default=list, blank=True)
     external_id = models.CharField(max_length=64, unique=True, default=_sandbox_external_id)
     published_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -116,3 +118,38 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"OAuth {self.platform} for organization {self.organization_id}"
+
+
+class VideoFitJob(models.Model):
+    """A background auto-fit of a video for one platform (backend/social/videofits.py): its
+    progress, and the fitted rendition added to the media library when it succeeds."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Mode(models.TextChoices):
+        PAD = "pad", "Pad (keep the whole picture)"
+        CROP = "crop", "Crop around the centre"
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="video_fit_jobs")
+    source = models.ForeignKey("assets.MediaAsset", on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=32)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.PAD)
+    trim = models.BooleanField(default=False, help_text="May the video be cut to the platform's longest duration?")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.FloatField(default=0.0, help_text="0 to 1.")
+    result = models.ForeignKey("assets.MediaAsset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    error = models.JSONField(null=True, blank=True, help_text='{"detail", "code"} when the job failed.')
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"video fit {self.pk} for {self.platform} ({self.status})"

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+from backend.core.videos import VideoInfo
 
 from .imaging import (
     FORMAT_NAMES,
@@ -41,7 +43,7 @@ from .imaging import (
     inspect_image,
     is_heif,
 )
-from .platforms.requirements import MB, Requirements
+from .platforms.requirements import MB, Requirements, VideoRequirements
 from .text import caption_length, compose, find_hashtags, find_mentions
 
 __all__ = ["FixedImage", "PreflightResult", "Problem", "fit_image", "preflight"]
@@ -70,11 +72,29 @@ class Problem:
     field: str  # "caption", "hashtags" or "image"
 
 
+# Video problems an auto-fit rendition removes (backend/social/videofit.py); `video_too_long` only
+# when trimming is asked for.
+VIDEO_FIXABLE_CODES = frozenset({
+    "unsupported_container",
+    "unsupported_video_codec",
+    "unsupported_audio_codec",
+    "video_too_large",
+    "aspect_ratio_out_of_range",
+    "video_too_small",
+    "video_too_big",
+    "frame_rate_out_of_range",
+    "audio_not_supported",
+})
+
+
 @dataclass
 class PreflightResult:
     ok: bool
     problems: list[Problem] = field(default_factory=list)
     fixed_image: FixedImage | None = None
+    # Videos: whether an auto-fit rendition (a background job) removes every video problem:
+    # "fit", "fit_with_trim" (only if the video may be cut to the platform's longest), or "".
+    video_fit: str = ""
 
     @property
     def codes(self) -> list[str]:
@@ -89,9 +109,18 @@ def preflight(
     image: bytes | None = None,
     fix: bool = True,
     fit: FitMode = "pad",
+    video: VideoInfo | None = None,
 ) -> PreflightResult:
     """Check a post against a platform's requirements; see the module docstring for the result."""
+    if video is not None and requirements.video is not None and requirements.video.caption_max is not None:
+        requirements = replace(requirements, caption_max=min(requirements.caption_max, requirements.video.caption_max))
     problems = _caption_problems(requirements, caption, list(hashtags))
+    if video is not None:
+        video_problems, video_fit = video_check(requirements, video)
+        problems.extend(video_problems)
+        if requirements.video is not None and requirements.video.fetched_by_platform:
+            problems.extend(_media_url_problems(requirements, what="video"))
+        return PreflightResult(ok=not problems, problems=problems, video_fit=video_fit)
     image_problems: list[Problem] = []
     fixable = False
     if image is None:
@@ -137,14 +166,14 @@ def is_public_https(url: str) -> bool:
         return "." in host  # a name: public unless it is a single label (an intranet name)
 
 
-def _media_url_problems(req: Requirements) -> list[Problem]:
+def _media_url_problems(req: Requirements, *, what: str = "image") -> list[Problem]:
     if not req.media_fetched_by_platform or not settings.MEDIA_URL_CHECK or is_public_https(settings.PUBLIC_BASE_URL):
         return []
     return [Problem(
         "media_url_not_public",
-        f"{_label(req)} downloads the image from {settings.PUBLIC_BASE_URL}, which it cannot reach: "
+        f"{_label(req)} downloads the {what} from {settings.PUBLIC_BASE_URL}, which it cannot reach: "
         "set PUBLIC_BASE_URL to this server's public https address (MEDIA_URL_CHECK=false turns this check off).",
-        "image",
+        what,
     )]
 
 
@@ -211,6 +240,89 @@ def _image_problems(req: Requirements, data: bytes) -> tuple[list[Problem], bool
     for code in dimension_problems(requirements=req, width=info.width, height=info.height):
         problems.append(Problem(code, _dimension_message(code, req, info), "image"))
     return problems, all(problem.code in FIXABLE_CODES for problem in problems)
+
+
+def video_check(req: Requirements, info: VideoInfo) -> tuple[list[Problem], str]:
+    """A video's problems on this platform, and which auto-fit removes them all ("fit",
+    "fit_with_trim" or "" when none can, or none is needed)."""
+    label, rules = _label(req), req.video
+    if rules is None:
+        return [Problem("video_not_supported", f"{label} posts take images only, not videos.", "video")], ""
+    problems = [Problem(code, message, "video") for code, message in video_rule_breaks(rules, info, label=label)]
+    codes = {problem.code for problem in problems}
+    if not codes:
+        return [], ""
+    if codes <= VIDEO_FIXABLE_CODES:
+        return problems, "fit"
+    if codes <= VIDEO_FIXABLE_CODES | {"video_too_long"}:
+        return problems, "fit_with_trim"
+    return problems, ""
+
+
+def video_rule_breaks(rules: VideoRequirements, info: VideoInfo, *, label: str) -> list[tuple[str, str]]:
+    """(code, message) for every rule of `rules` the video breaks (shared by preflight and auto-fit)."""
+    out: list[tuple[str, str]] = []
+    w, h = info.width, info.height
+    if rules.containers and info.format not in rules.containers:
+        out.append(("unsupported_container", f"{label} accepts {_formats(rules.containers)} videos; this one is {info.format}."))
+    if rules.video_codecs and info.video_codec not in rules.video_codecs:
+        out.append(("unsupported_video_codec", f"{label} accepts videos encoded as {_codecs(rules.video_codecs)}; this one is {info.video_codec}."))
+    if info.audio_codec and rules.audio_codecs and info.audio_codec not in rules.audio_codecs:
+        out.append(("unsupported_audio_codec", f"{label} accepts {_codecs(rules.audio_codecs)} sound; this video's is {info.audio_codec}."))
+    elif info.audio_codec and (
+        (rules.max_audio_channels is not None and info.audio_channels > rules.max_audio_channels)
+        or (rules.max_audio_sample_rate is not None and info.audio_sample_rate > rules.max_audio_sample_rate)
+    ):
+        out.append(("audio_not_supported", f"{label} accepts mono or stereo sound up to {(rules.max_audio_sample_rate or 48000) // 1000} kHz; "
+                    f"this video has {info.audio_channels} channels at {info.audio_sample_rate / 1000:g} kHz."))
+    if rules.min_seconds is not None and info.duration < rules.min_seconds:
+        out.append(("video_too_short", f"{label} needs videos of at least {rules.min_seconds:g} seconds; this one is {info.duration:.1f}."))
+    if rules.max_seconds is not None and info.duration > rules.max_seconds:
+        out.append(("video_too_long", f"{label} accepts videos of at most {_seconds(rules.max_seconds)}; this one is {_seconds(info.duration)}."))
+    if rules.max_bytes is not None and info.size > rules.max_bytes:
+        out.append(("video_too_large", f"{label} accepts videos up to {_size(rules.max_bytes)}; this one is {_size(info.size, than=rules.max_bytes)}."))
+    ratio = w / h
+    if (rules.aspect_ratio_min is not None and ratio < rules.aspect_ratio_min - 1e-3) or (
+        rules.aspect_ratio_max is not None and ratio > rules.aspect_ratio_max + 1e-3
+    ):
+        low = _ratio(rules.aspect_ratio_min) if rules.aspect_ratio_min is not None else "any"
+        high = _ratio(rules.aspect_ratio_max) if rules.aspect_ratio_max is not None else "any"
+        out.append(("aspect_ratio_out_of_range", f"{label} accepts videos from {low} (tall) to {high} (wide); this one is {w:,} × {h:,} ({ratio:.2f}:1)."))
+    if rules.min_side is not None and min(w, h) < rules.min_side:
+        out.append(("video_too_small", f"{label} needs videos at least {rules.min_side:,} pixels on each side; this one is {w:,} × {h:,}."))
+    long_side, short_side = max(w, h), min(w, h)
+    if (
+        (rules.long_side_max is not None and long_side > rules.long_side_max)
+        or (rules.short_side_max is not None and short_side > rules.short_side_max)
+        or (rules.max_width is not None and w > rules.max_width)
+    ):
+        if rules.max_width is not None:
+            bound = f"at most {rules.max_width:,} pixels wide"
+        else:
+            bound = f"within {rules.long_side_max:,} × {rules.short_side_max:,} pixels (either way round)"
+        out.append(("video_too_big", f"{label} accepts videos {bound}; this one is {w:,} × {h:,}."))
+    rate = info.frame_rate
+    if (rules.min_frame_rate is not None and rate < rules.min_frame_rate - 0.01) or (
+        rules.max_frame_rate is not None and rate > rules.max_frame_rate + 0.01
+    ):
+        low, high = rules.min_frame_rate, rules.max_frame_rate
+        rule = f"{low:g}-{high:g}" if low is not None and high is not None else (f"at least {low:g}" if low is not None else f"at most {high:g}")
+        out.append(("frame_rate_out_of_range", f"{label} accepts {rule} frames per second; this video has {rate:g}."))
+    return out
+
+
+def _codecs(names: Sequence[str]) -> str:
+    shown = [VIDEO_CODEC_NAMES.get(name, name) for name in names]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+
+
+VIDEO_CODEC_NAMES = {"h264": "H.264", "hevc": "H.265 (HEVC)", "vp8": "VP8", "vp9": "VP9", "aac": "AAC", "mp3": "MP3", "av1": "AV1"}
+
+
+def _seconds(value: float) -> str:
+    if value >= 120 and value % 60 == 0:
+        return f"{value / 60:g} minutes"
+    return f"{value:g} seconds" if float(value).is_integer() else f"{value:.1f} seconds"
 
 
 def _dimension_message(code: str, req: Requirements, info: ImageInfo) -> str:

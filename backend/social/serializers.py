@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from backend.accounts.fields import MemberOrganizationField
+from backend.accounts.fields import MemberObjectField, MemberOrganizationField
+from backend.assets.models import MediaAsset
 from backend.assets.serializers import MediaAssetOutput
 from backend.core.datetimes import BoundedDateTimeField
 from backend.core.serializer_fields import BoundedListField
 
-from .models import SandboxComment, SandboxPublication, SocialAccount
+from .models import SandboxComment, SandboxPublication, SocialAccount, VideoFitJob
 from .platforms.base import MetadataInvalid
 from .platforms.registry import get_service, platform_choices
 from .text import InvalidHashtag, normalise_hashtags
@@ -74,6 +75,29 @@ class SocialAccountInput(serializers.Serializer):
         return data
 
 
+class VideoRequirementsOutput(serializers.Serializer):
+    source = serializers.CharField(help_text="The platform's document these limits come from.")
+    containers = serializers.ListField(child=serializers.CharField())
+    video_codecs = serializers.ListField(child=serializers.CharField(), help_text="FFmpeg codec names (empty: any).")
+    audio_codecs = serializers.ListField(child=serializers.CharField(), help_text="FFmpeg codec names (empty: any); silent videos always pass.")
+    min_seconds = serializers.FloatField(allow_null=True)
+    max_seconds = serializers.FloatField(allow_null=True)
+    max_bytes = serializers.IntegerField(allow_null=True)
+    aspect_ratio_min = serializers.FloatField(allow_null=True)
+    aspect_ratio_max = serializers.FloatField(allow_null=True)
+    min_side = serializers.IntegerField(allow_null=True)
+    long_side_max = serializers.IntegerField(allow_null=True)
+    short_side_max = serializers.IntegerField(allow_null=True)
+    max_width = serializers.IntegerField(allow_null=True)
+    min_frame_rate = serializers.FloatField(allow_null=True)
+    max_frame_rate = serializers.FloatField(allow_null=True)
+    max_audio_channels = serializers.IntegerField(allow_null=True)
+    max_audio_sample_rate = serializers.IntegerField(allow_null=True)
+    fit_aspect_ratio = serializers.FloatField(allow_null=True, help_text="The shape an auto-fit pads or crops to.")
+    caption_max = serializers.IntegerField(allow_null=True, help_text="A shorter caption limit for video posts (null: the platform's).")
+    fetched_by_platform = serializers.BooleanField(help_text="The platform downloads the video from its public URL (PUBLIC_BASE_URL must be public https).")
+
+
 class PlatformOutput(serializers.Serializer):
     platform = serializers.CharField()
     name = serializers.CharField()
@@ -92,6 +116,7 @@ class PlatformOutput(serializers.Serializer):
     max_height = serializers.IntegerField(allow_null=True)
     max_pixels = serializers.IntegerField(allow_null=True)
     daily_post_limit = serializers.IntegerField(allow_null=True)
+    video = VideoRequirementsOutput(allow_null=True, help_text="What the platform accepts as a video; null: images only.")
 
 
 class PreflightInput(serializers.Serializer):
@@ -118,6 +143,44 @@ class PreflightOutput(serializers.Serializer):
     ok = serializers.BooleanField(help_text="Would the platform accept the post exactly as given?")
     problems = ProblemOutput(many=True)
     fixed_asset = MediaAssetOutput(required=False, allow_null=True, help_text="A rendition of the image that passes the image rules, saved in the media library.")
+    video_fit = serializers.ChoiceField(
+        choices=["", "fit", "fit_with_trim"], required=False,
+        help_text='Videos: "fit" when an auto-fit rendition (POST /api/social/video_fits/) removes every video problem, '
+        '"fit_with_trim" when it must also cut the video to the platform\'s longest, "" when none can (or none is needed).',
+    )
+
+
+class VideoFitErrorOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class VideoFitInput(serializers.Serializer):
+    asset_id = MemberObjectField(model=MediaAsset, help_text="A video of your organizations' media library.")
+    platform = PlatformField()
+    mode = serializers.ChoiceField(choices=VideoFitJob.Mode.choices, default=VideoFitJob.Mode.PAD,
+                                   help_text="When the shape is refused: pad (keep the whole picture) or crop around the centre.")
+    trim = serializers.BooleanField(default=False, help_text="May the video be cut to the platform's longest duration?")
+
+
+class VideoFitOutput(serializers.ModelSerializer):
+    asset_id = serializers.PrimaryKeyRelatedField(source="source", read_only=True)
+    result = MediaAssetOutput(read_only=True, allow_null=True, help_text="The fitted video, in the media library, once the job succeeded.")
+    error = VideoFitErrorOutput(read_only=True, allow_null=True)
+
+    class Meta:
+        model = VideoFitJob
+        fields = ["id", "organization", "asset_id", "platform", "mode", "trim", "status", "progress", "result", "error",
+                  "created_at", "started_at", "finished_at"]
+
+
+class SandboxMediaOutput(serializers.Serializer):
+    url = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["image", "video"])
+    size = serializers.IntegerField(help_text="Bytes.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    duration = serializers.FloatField(required=False, help_text="Videos: seconds.")
 
 
 class SandboxCommentOutput(serializers.ModelSerializer):
@@ -128,10 +191,11 @@ class SandboxCommentOutput(serializers.ModelSerializer):
 
 class SandboxPublicationOutput(serializers.ModelSerializer):
     comments = SandboxCommentOutput(many=True, read_only=True, help_text="First comments the sandbox received on this publication")
+    media_details = SandboxMediaOutput(many=True, read_only=True, help_text="What was received of each media item.")
 
     class Meta:
         model = SandboxPublication
-        fields = ["id", "post", "social_account", "caption", "media", "external_id", "published_at", "comments"]
+        fields = ["id", "post", "social_account", "caption", "media", "media_details", "external_id", "published_at", "comments"]
 
 
 class OAuthStartInput(serializers.Serializer):

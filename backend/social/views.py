@@ -9,18 +9,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import WRITER_ROLES, Organization
-from backend.accounts.selectors import member_scope
+from backend.accounts.selectors import member_scope, organization_for_write
 from backend.assets.models import MediaAsset
 from backend.core.idempotency import idempotent
 from backend.accounts.permissions import org_roles
 from backend.core.parsers import JSONParser
 
 from . import services
-from .models import SandboxPublication, SocialAccount
+from .models import SandboxPublication, SocialAccount, VideoFitJob
 from .oauth import oauth_complete, oauth_start
 from .platforms.base import SocialMediaService, UnknownPlatform
 from .platforms.registry import all_services, get_service
-from .checks import asset_bytes, preflight_run
+from .checks import asset_media, preflight_run
 from .serializers import (
     OAuthCallbackInput,
     OAuthStartInput,
@@ -31,7 +31,10 @@ from .serializers import (
     SandboxPublicationOutput,
     SocialAccountInput,
     SocialAccountOutput,
+    VideoFitInput,
+    VideoFitOutput,
 )
+from .videofits import video_fit_request
 
 
 class PlatformListView(APIView):
@@ -81,6 +84,28 @@ class SandboxPublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         return member_scope(SandboxPublication.objects.all(), user=self.request.user, via="social_account__organization").prefetch_related("comments")
 
 
+class VideoFitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Auto-fit a video for a platform in the background: 202 with the job; poll it for progress."""
+
+    queryset = VideoFitJob.objects.none()  # for the schema; requests use get_queryset
+    serializer_class = VideoFitOutput
+    filterset_fields = ["organization", "platform", "status"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        return member_scope(VideoFitJob.objects.select_related("result"), user=self.request.user)
+
+    @extend_schema(request=VideoFitInput, responses={202: VideoFitOutput}, tags=["social"])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        body = VideoFitInput(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        asset = body.validated_data.pop("asset_id")
+        organization_for_write(user=request.user, organization=asset.organization, roles=WRITER_ROLES, action="fit videos")
+        job = video_fit_request(asset=asset, by=request.user, **body.validated_data)
+        return Response(VideoFitOutput(job).data, status=status.HTTP_202_ACCEPTED)
+
+
 class PreflightView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -89,21 +114,24 @@ class PreflightView(APIView):
         body = PreflightInput(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        organization, image = data.get("organization"), None
+        organization, media = data.get("organization"), {"image": None}
         if "asset_id" in data:
             asset = get_object_or_404(member_scope(MediaAsset.objects.all(), user=request.user), pk=data["asset_id"])
-            organization, image = asset.organization, asset_bytes(asset)
+            organization, media = asset.organization, asset_media(asset)
         elif "asset" in data:
-            image = data["asset"].read()
+            media = {"image": data["asset"].read()}
             if organization is None and len(org_roles(request.user)) == 1:
                 organization = Organization.objects.get(pk=next(iter(org_roles(request.user))))
         if organization is not None and org_roles(request.user).get(organization.pk) not in WRITER_ROLES:
             organization = None  # viewers may check, but not add to the library
         result, fixed = preflight_run(
-            platform=data["platform"], caption=data["caption"], hashtags=data["hashtags"], image=image,
-            organization=organization, by=request.user,
+            platform=data["platform"], caption=data["caption"], hashtags=data["hashtags"],
+            organization=organization, by=request.user, **media,
         )
-        return Response(PreflightOutput({"ok": result.ok, "problems": result.problems, "fixed_asset": fixed}).data)
+        payload = {"ok": result.ok, "problems": result.problems, "fixed_asset": fixed}
+        if media.get("video") is not None:
+            payload["video_fit"] = result.video_fit
+        return Response(PreflightOutput(payload).data)
 
 
 def _platform_service(platform: str) -> SocialMediaService:

@@ -23,7 +23,7 @@ from backend.accounts.services import invite_create
 from backend.ai_services.models import GenerationJob
 from backend.assets.models import MediaAsset
 from backend.scheduling.models import PostingSchedule, PostSeries, ScheduledPost
-from backend.social.models import SandboxPublication, SocialAccount
+from backend.social.models import SandboxPublication, SocialAccount, VideoFitJob
 from tests.conftest import make_image
 
 MARKER = "zqmarkerA"
@@ -91,7 +91,14 @@ def build_world() -> World:
         endpoint=endpoint, event_id=uuid.uuid4(), event="post.posted", payload={"type": "post.posted", "data": {"caption": MARKER}},
         status=WebhookDelivery.Status.FAILED, attempts=3, last_status_code=500, last_error=f"{MARKER} answered 500",
     )
-    extra = {"invite": invite, "series": series, "endpoint": endpoint, "delivery": delivery}
+    # A 4:1 video as the library records it (X takes 1:3 to 3:1, so it can be fitted for X).
+    video = MediaAsset.objects.create(
+        organization=org, kind=MediaAsset.Kind.VIDEO, file=ContentFile(b"\0\0\0\x08free", name=f"{MARKER}.mp4"),
+        original_name=f"{MARKER}.mp4", format="MP4", content_type="video/mp4", width=1200, height=300, size=8, sha256="0" * 64,
+        duration=2.0, frame_rate=24.0, video_codec="h264", audio_codec="aac", bitrate=1000, uploaded_by=users["owner"],
+    )
+    fit = VideoFitJob.objects.create(organization=org, source=video, platform="twitter", requested_by=users["owner"])
+    extra = {"invite": invite, "series": series, "endpoint": endpoint, "delivery": delivery, "video": video, "video_fit": fit}
     return World(org, org_b, users, account, spare, asset, posts, publication, job, target, invite.token, extra)
 
 
@@ -132,6 +139,8 @@ def path_id(template: str, w: World) -> dict[str, Any]:
         return {"id": w.extra["series"].pk}
     if template.startswith("/api/webhooks/"):
         return {"id": w.extra["endpoint"].pk, "delivery_id": w.extra["delivery"].pk}
+    if template.startswith("/api/social/video_fits/"):
+        return {"id": w.extra["video_fit"].pk}
     if template.startswith("/api/textile/jobs/"):
         return {"id": w.job.pk}
     if template.startswith("/api/invites/"):
@@ -165,6 +174,7 @@ BODIES: dict[tuple[str, str], Callable[[World, User], Any]] = {
     ("POST", "/api/social/accounts/"): lambda w, u: {"organization": w.org.pk, "platform": "sandbox", "handle": "@new"},
     ("POST", "/api/social/oauth/{platform}/start/"): lambda w, u: {"organization": w.org.pk, "redirect_uri": "https://app.example.com/cb"},
     ("POST", "/api/social/preflight/"): lambda w, u: {"platform": "sandbox", "caption": "hi", "asset_id": w.asset.pk},
+    ("POST", "/api/social/video_fits/"): lambda w, u: {"asset_id": w.extra["video"].pk, "platform": "twitter"},
     ("POST", "/api/textile/caption/"): lambda w, u: {"organization": w.org.pk, "product_name": "Silk saree", "price": "2500", "variants": 1},
     ("POST", "/api/textile/poster/"): lambda w, u: {"asset_id": w.asset.pk, "title": "Silk", "price": "2000", "original_price": "2500"},
     ("PUT", "/api/social/accounts/{id}/slots/"): lambda w, u: {"timezone": "Asia/Kolkata", "slots": [{"weekday": 4, "time": "09:00"}]},

@@ -47,21 +47,34 @@ def test_health_is_503_when_beat_never_ticked_after_the_grace_then_200_once_a_wo
     assert after.data["checks"] == {"database": "ok", "broker": "ok", "beat": "ok", "workers": "ok", "scheduler": "ok", "backlog": "ok"}
 
 
-def test_health_tells_no_worker_from_beat_not_ticking(anon, monkeypatch, settings):
+def test_health_tells_no_worker_alive_from_beat_not_ticking_from_no_worker_on_the_tick_queue(anon, monkeypatch, settings):
     started(monkeypatch, 3600)
     stale = 3 * settings.PUBLISH_INTERVAL_SECONDS + 5
     note("beat")  # beat sends its ticks...
-    note("publisher", stale)  # ...but no worker has run one for a while
+    note("publisher", stale)  # ...but no worker has run one for a while...
+    note("worker", stale)  # ...and none is alive
     response = anon.get("/api/health/")
     assert response.status_code == 503
     assert (response.data["checks"]["beat"], response.data["checks"]["workers"]) == ("ok", "error")
-    assert "are the Celery workers running" in response.data["detail"]
+    assert "No Celery worker is alive" in response.data["detail"]
+    assert "is celery beat running" not in response.data["detail"]
 
-    note("beat", stale)  # now beat stopped too: it is beat that is reported
+    note("worker")  # a worker is alive, but it consumes only the publish queue: nobody runs the ticks
     response = anon.get("/api/health/")
-    assert (response.data["checks"]["beat"], response.data["checks"]["workers"]) == ("error", "unknown")
+    assert response.status_code == 503
+    assert (response.data["checks"]["beat"], response.data["checks"]["workers"]) == ("ok", "error")
+    assert "does a worker consume the default queue" in response.data["detail"]
+
+    note("beat", stale)  # now beat stopped, the worker lives: it is beat that is reported
+    response = anon.get("/api/health/")
+    assert (response.data["checks"]["beat"], response.data["checks"]["workers"]) == ("error", "ok")
     assert "is celery beat running" in response.data["detail"]
-    assert "workers running" not in response.data["detail"]
+    assert "worker" not in response.data["detail"].lower().replace("celery beat", "")
+
+    note("worker", stale)  # and the worker is gone too: both are said
+    response = anon.get("/api/health/")
+    assert (response.data["checks"]["beat"], response.data["checks"]["workers"]) == ("error", "error")
+    assert "is celery beat running" in response.data["detail"] and "No Celery worker is alive" in response.data["detail"]
 
 
 def test_health_never_500s_when_a_query_fails_mid_check(anon, monkeypatch):

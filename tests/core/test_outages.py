@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,18 +19,14 @@ import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from support.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 # Endpoints that never touch the database (the schema and its viewers) answer as usual.
 NO_DATABASE = {"/api/schema/", "/api/docs/", "/api/redoc/"}
 # Endpoints that refuse an unverified request before any query (a platform's webhook checks its
 # signature or verify token first) keep that 4xx.
 REFUSED_FIRST = {"/api/social/webhooks/whatsapp/"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def api_paths() -> list[str]:
@@ -250,3 +245,64 @@ def test_an_upload_to_a_read_only_media_disk_is_a_json_503_and_leaves_nothing(sm
     assert int(response["Retry-After"]) > 0
     assert MediaAsset.objects.count() == 0
     assert _files(small_media_disk) == []
+
+
+# --- The broker -------------------------------------------------------------------------------
+@pytest.mark.realservices
+@pytest.mark.django_db(transaction=True)
+def test_publish_now_while_the_broker_does_not_answer_leaves_the_post_due_for_the_dispatcher(tmp_path, owner, sandbox):
+    """A real server whose Celery broker does not answer (nothing listens on its port): publish now
+    answers 202 with the post saved due now (what the contract promises: published as soon as a
+    worker takes it), and nothing is half-done: the post is not marked handed out, so the next
+    dispatch tick once the queue answers hands it out at once, not after the re-dispatch delay."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    import backend.scheduling.tasks  # noqa: F401  (registered, so the tick's tasks run eagerly here)
+    from backend.scheduling.models import ScheduledPost
+    from backend.scheduling.publishing import posts_dispatch_due
+    from backend.social.models import SandboxPublication
+    from tests.reliability.conftest import database_url
+
+    later = timezone.now() + timedelta(hours=2)
+    post = ScheduledPost.objects.create(
+        organization_id=sandbox.organization_id, social_account=sandbox, platform="sandbox", caption="Pongal silk sale",
+        scheduled_time=later, next_attempt_at=later, status=ScheduledPost.Status.SCHEDULED, created_by=owner,
+    )
+    server = Server(tmp_path, {"DATABASE_URL": database_url()})  # its broker: a port nothing listens on
+    try:
+        started = time.monotonic()
+        status, headers, body = server.request("POST", f"/api/schedule/{post.pk}/publish_now/", token=str(AccessToken.for_user(owner)))
+        answered_in = time.monotonic() - started
+    finally:
+        server.stop()
+
+    assert status == 202, body
+    assert headers.get("Content-Type", "").startswith("application/json")
+    assert json.loads(body)["status"] == "scheduled"
+    post.refresh_from_db()
+    assert post.status == ScheduledPost.Status.SCHEDULED
+    assert post.next_attempt_at <= timezone.now() and post.dispatched_at is None  # due now, not handed out
+    assert answered_in < 30
+    assert posts_dispatch_due() == [post.pk]  # the dispatcher's next tick (eager here: published inline)
+    assert SandboxPublication.objects.filter(post=post.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_upload_whose_row_cannot_be_written_leaves_no_file(owner, client_for, org, settings, tmp_path):
+    """The file is written first, then its row: a database that refuses the row (here its table is
+    gone, as good as the database dropping between the two) must not leave the file behind."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client = client_for(owner)
+    client.raise_request_exception = False
+    assert client.get("/api/media/").status_code == 200  # authenticated before the table goes
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE assets_mediaasset RENAME TO assets_mediaasset_gone")
+    response = client.post("/api/media/", {"file": SimpleUploadedFile("ok.png", _noise_png(64), "image/png"), "organization": org.pk}, format="multipart")
+    assert response.status_code >= 500 and response["Content-Type"].startswith("application/json"), response.content
+    assert _files(tmp_path / "media") == [] if (tmp_path / "media").exists() else True, "the file outlived its row"

@@ -75,6 +75,57 @@ def graph_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
         )
     if r.method == "POST" and match.group(3).endswith("/messages"):
         return whatsapp_message_rules(fake, r)
+    return instagram_reel_rules(fake, r, match.group(3))
+
+
+# Instagram Reels (https://developers.facebook.com/docs/instagram-platform/content-publishing/,
+# "Reels" and POST /{ig-user-id}/media with media_type=REELS): the container needs `video_url`
+# (Instagram downloads it, then processes it: `status_code` IN_PROGRESS until FINISHED, or ERROR);
+# media_publish of a container that is not FINISHED answers the "media not ready" error
+# 9007/2207027 (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes).
+# `fake.state["reel_processing_polls"]` says how many polls a Reel stays IN_PROGRESS (default 2);
+# `fake.state["reel_error"]` makes processing end in ERROR with that message.
+def instagram_reel_rules(fake: FakePlatform, r: Recorded, rest: str) -> Reply | None:
+    reels = fake.state.setdefault("instagram_reels", {})
+    if r.method == "POST" and rest.endswith("/media"):
+        try:
+            body = r.json()
+        except ValueError:
+            return None
+        if body.get("media_type") != "REELS":
+            return None
+        if not str(body.get("video_url", "")).startswith("https://"):
+            return graph_error(400, 100, "(#100) The parameter video_url is required and must be a public https URL.")
+        if len(str(body.get("caption", ""))) > 2200:
+            return graph_error(400, 100, "(#100) The caption is too long: at most 2200 characters.")
+        container = str(17889455560060000 + len(reels) + 1)
+        reels[container] = {"polls": 0, "body": body, "published": False}
+        return Reply(200, {"id": container})
+    node = rest.split("/", 1)[0]
+    if r.method == "GET" and node in reels and rest == node and "status_code" in r.params().get("fields", ""):
+        reel = reels[node]
+        reel["polls"] += 1
+        if reel["published"]:
+            status = "PUBLISHED"
+        elif reel["polls"] <= fake.state.get("reel_processing_polls", 2):
+            status = "IN_PROGRESS"
+        else:
+            status = "ERROR" if fake.state.get("reel_error") else "FINISHED"
+        answer = {"status_code": status, "id": node}
+        if status == "ERROR":
+            answer["status"] = f"Error: {fake.state['reel_error']}"
+        return Reply(200, answer)
+    if r.method == "POST" and rest.endswith("/media_publish"):
+        creation_id = str((r.json() or {}).get("creation_id", ""))
+        reel = reels.get(creation_id)
+        if reel is None:
+            return None
+        if reel["polls"] <= fake.state.get("reel_processing_polls", 2) or fake.state.get("reel_error"):
+            return graph_error(400, 9007, "Media ID is not available", subcode=2207027)
+        if reel["published"]:
+            return graph_error(400, 9007, "Media ID is not available", subcode=2207027)
+        reel["published"] = True
+        return None  # the script answers the new media id
     return None
 
 
@@ -184,6 +235,8 @@ def linkedin_version_active(version: str, today: date | None = None) -> bool:
 
 
 def linkedin_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
+    if r.path.startswith("/dms-uploads/") and r.method == "PUT":
+        return linkedin_video_part(fake, r)
     if not r.path.startswith("/rest/"):
         return None
     version = r.headers.get("linkedin-version", "")
@@ -195,7 +248,79 @@ def linkedin_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
         return Reply(401, {"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN", "message": "Invalid access token"})
     if r.method == "POST" and r.path == "/rest/posts":
         return linkedin_post_rules(fake, r)
+    if r.path == "/rest/videos" or r.path.startswith("/rest/videos/"):
+        return linkedin_video_rules(fake, r)
     return None
+
+
+# LinkedIn Videos API (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/videos-api):
+# initializeUpload declares 75 KB to 500 MB and answers one upload instruction per 4 MB part
+# (firstByte/lastByte); each part PUT answers an ETag; finalizeUpload needs every part's ETag in
+# order (else 400); the video is then PROCESSING until AVAILABLE (`fake.state["linkedin_video_polls"]`
+# polls, default 1), or PROCESSING_FAILED with `fake.state["linkedin_video_error"]`.
+LINKEDIN_PART = 4 * 1024 * 1024
+
+
+def linkedin_video_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
+    videos = fake.state.setdefault("linkedin_videos", {})
+    action = r.params().get("action")
+    if r.method == "POST" and action == "initializeUpload":
+        request = (r.json() or {}).get("initializeUploadRequest") or {}
+        size = int(request.get("fileSizeBytes") or 0)
+        if not 75 * 1024 <= size <= 500 * 1024 * 1024 or not str(request.get("owner", "")).startswith("urn:li:"):
+            return Reply(400, {"status": 400, "message": "fileSizeBytes must be between 75 KB and 500 MB, with an owner URN"})
+        key = f"C5F10AQ{len(videos) + 1:08d}"
+        urn = f"urn:li:video:{key}"
+        parts = [(first, min(first + LINKEDIN_PART, size) - 1) for first in range(0, size, LINKEDIN_PART)]
+        videos[urn] = {"parts": parts, "etags": {}, "finalized": False, "polls": 0, "key": key}
+        return Reply(200, {"value": {
+            "uploadUrlsExpireAt": 1765090000000, "video": urn, "uploadToken": "",
+            "uploadInstructions": [{"uploadUrl": f"{fake.url}/dms-uploads/{key}/part{index}", "firstByte": a, "lastByte": b} for index, (a, b) in enumerate(parts)],
+        }})
+    if r.method == "POST" and action == "finalizeUpload":
+        request = (r.json() or {}).get("finalizeUploadRequest") or {}
+        video = videos.get(str(request.get("video", "")))
+        if video is None:
+            return Reply(404, {"status": 404, "message": "No such video"})
+        expected = [video["etags"].get(index) for index in range(len(video["parts"]))]
+        if None in expected or list(request.get("uploadedPartIds") or []) != expected:
+            return Reply(400, {"status": 400, "message": "uploadedPartIds must list the ETag of every uploaded part, in order"})
+        video["finalized"] = True
+        return Reply(200, b"")
+    if r.method == "GET" and r.path.startswith("/rest/videos/"):
+        video = videos.get(unquote(r.path[len("/rest/videos/"):]))
+        if video is None:
+            return Reply(404, {"status": 404, "message": "No such video"})
+        if not video["finalized"]:
+            status = "WAITING_UPLOAD"
+        else:
+            video["polls"] += 1
+            if video["polls"] <= fake.state.get("linkedin_video_polls", 1):
+                status = "PROCESSING"
+            else:
+                status = "PROCESSING_FAILED" if fake.state.get("linkedin_video_error") else "AVAILABLE"
+        body = {"id": unquote(r.path[len("/rest/videos/"):]), "status": status}
+        if status == "PROCESSING_FAILED":
+            body["processingFailureReason"] = fake.state["linkedin_video_error"]
+        return Reply(200, body)
+    return None
+
+
+def linkedin_video_part(fake: FakePlatform, r: Recorded) -> Reply | None:
+    _, _, key, part = (r.path.split("/", 3) + ["", "", "", ""])[:4]
+    video = next((v for v in fake.state.get("linkedin_videos", {}).values() if v["key"] == key), None)
+    if video is None or not re.fullmatch(r"part[0-9]+", part):
+        return None  # not a video part (image uploads are scripted)
+    index = int(part[4:])
+    first, last = video["parts"][index]
+    if len(r.body) != last - first + 1:
+        return Reply(400, {"status": 400, "message": "The part's length does not match its byte range"})
+    if fake.state.get("linkedin_drop_part") == index:
+        fake.state.pop("linkedin_drop_part")
+        return Reply(drop=True)
+    etag = f"/ambry-video/signedId/{key}-{index}"
+    video["etags"][index] = etag
+    return Reply(200, b"", headers={"ETag": etag})
 
 
 def linkedin_post_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
@@ -211,6 +336,11 @@ def linkedin_post_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
         return Reply(422, {"status": 422, "message": f"ERROR :: /author :: \"{body['author']}\" is not a valid author URN\n"})
     content = body.get("content") or {}
     urns = [content["media"]["id"]] if "media" in content else [image["id"] for image in (content.get("multiImage") or {}).get("images", [])]
+    for urn in [u for u in urns if u.startswith("urn:li:video:")]:
+        video = fake.state.get("linkedin_videos", {}).get(urn)
+        if video is None or not video["finalized"] or video["polls"] <= fake.state.get("linkedin_video_polls", 1):
+            return Reply(400, {"status": 400, "message": f"Video {urn} is not ready to be used: wait until it is AVAILABLE"})
+    urns = [u for u in urns if not u.startswith("urn:li:video:")]
     for urn in urns:
         status = linkedin_last_image_status(fake, urn)
         if status not in ("AVAILABLE", "UNREADABLE"):
@@ -241,6 +371,10 @@ def tiktok_error(status: int, code: str, message: str) -> Reply:
 
 
 def tiktok_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
+    if r.path == "/upload/" and r.method == "PUT":
+        return tiktok_chunk_rules(fake, r)
+    if r.path == "/v2/post/publish/status/fetch/" and r.headers.get("authorization", "").startswith("Bearer "):
+        return tiktok_video_status(fake, r)
     if not r.path.startswith("/v2/post/publish/"):
         return None
     if not r.headers.get("authorization", "").startswith("Bearer "):
@@ -253,7 +387,83 @@ def tiktok_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
             return tiktok_error(403, "unaudited_client_can_only_post_to_private_accounts", "Unaudited clients can only post to a private account")
         if privacy not in offered:
             return tiktok_error(400, "privacy_level_option_mismatch", "privacy_level is not one of the creator's privacy_level_options")
+    if r.path == "/v2/post/publish/video/init/":
+        return tiktok_video_init(fake, r)
     return None
+
+
+# https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide ("Chunk restrictions"):
+# chunks of 5-64 MB, the last one up to 128 MB; total_chunk_count = video_size // chunk_size; a
+# video under 5 MB in one chunk of its whole size; 1-1000 chunks; uploaded in order. Each PUT
+# answers 206 Partial Content, the last 201 Created; a Content-Range that is not the next chunk
+# is 416 Range Not Satisfiable. TikTok refuses a bad plan at init with `invalid_params`.
+TIKTOK_MB = 1024 * 1024
+
+
+def tiktok_chunk_plan_problem(size: int, chunk: int, count: int) -> str | None:
+    if size <= 0 or chunk <= 0 or count <= 0:
+        return "video_size, chunk_size and total_chunk_count must be positive"
+    if size < 5 * TIKTOK_MB:
+        return None if (chunk, count) == (size, 1) else "a video under 5 MB must be uploaded whole (chunk_size = video_size)"
+    if not 5 * TIKTOK_MB <= chunk <= 64 * TIKTOK_MB and not (count == 1 and chunk == size and size <= 64 * TIKTOK_MB):
+        return "chunk_size must be between 5 MB and 64 MB"
+    if count != size // chunk or count > 1000:
+        return "total_chunk_count must be video_size / chunk_size rounded down, at most 1000"
+    if size - (count - 1) * chunk > 128 * TIKTOK_MB:
+        return "the final chunk may be at most 128 MB"
+    return None
+
+
+def tiktok_video_init(fake: FakePlatform, r: Recorded) -> Reply | None:
+    source = (r.json() or {}).get("source_info") or {}
+    if source.get("source") != "FILE_UPLOAD":
+        return None  # PULL_FROM_URL: the script answers
+    size, chunk, count = (int(source.get(key) or 0) for key in ("video_size", "chunk_size", "total_chunk_count"))
+    problem = tiktok_chunk_plan_problem(size, chunk, count)
+    if problem:
+        return tiktok_error(400, "invalid_params", problem)
+    sessions = fake.state.setdefault("tiktok_uploads", {})
+    upload_id = f"up{len(sessions) + 1}"
+    publish_id = f"v_inbox_file~v2.{7300000000000000000 + len(sessions) + 1}"
+    sessions[upload_id] = {"publish_id": publish_id, "size": size, "chunk": chunk, "count": count, "received": 0, "polls_after_upload": 0}
+    return Reply(200, {"data": {"publish_id": publish_id, "upload_url": f"{fake.url}/upload/?upload_id={upload_id}&upload_token=tok-{upload_id}"},
+                       "error": {"code": "ok", "message": "", "log_id": "202612060700000000000000000000"}})
+
+
+def tiktok_chunk_rules(fake: FakePlatform, r: Recorded) -> Reply:
+    session = fake.state.get("tiktok_uploads", {}).get(r.params().get("upload_id", ""))
+    if session is None:
+        return Reply(404, b"")
+    if fake.state.get("tiktok_drop_chunk") == session["received"] // session["chunk"] and session["received"] < session["size"]:
+        fake.state.pop("tiktok_drop_chunk")
+        return Reply(drop=True)  # the connection dies with the chunk unanswered (and not kept)
+    match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+)", r.headers.get("content-range", ""))
+    if not match or r.headers.get("content-type") not in ("video/mp4", "video/quicktime", "video/webm"):
+        return Reply(400, b"")
+    first, last, total = map(int, match.groups())
+    index = session["received"] // session["chunk"]
+    expected_last = session["size"] - 1 if index == session["count"] - 1 else session["received"] + session["chunk"] - 1
+    if total != session["size"] or first != session["received"] or last != expected_last or len(r.body) != last - first + 1:
+        return Reply(416, b"")
+    session["received"] = last + 1
+    return Reply(201 if session["received"] == session["size"] else 206, b"")
+
+
+def tiktok_video_status(fake: FakePlatform, r: Recorded) -> Reply | None:
+    """Status of a FILE_UPLOAD post: PROCESSING_UPLOAD with `uploaded_bytes` until the upload is
+    complete and once more, then PUBLISH_COMPLETE (or FAILED with `fake.state["tiktok_fail_reason"]`)."""
+    publish_id = (r.json() or {}).get("publish_id")
+    session = next((s for s in fake.state.get("tiktok_uploads", {}).values() if s["publish_id"] == publish_id), None)
+    if session is None:
+        return None
+    ok = {"code": "ok", "message": "", "log_id": "202612060700000000000000000001"}
+    if session["received"] < session["size"] or session["polls_after_upload"] == 0:
+        if session["received"] == session["size"]:
+            session["polls_after_upload"] += 1
+        return Reply(200, {"data": {"status": "PROCESSING_UPLOAD", "uploaded_bytes": session["received"]}, "error": ok})
+    if fake.state.get("tiktok_fail_reason"):
+        return Reply(200, {"data": {"status": "FAILED", "fail_reason": fake.state["tiktok_fail_reason"], "uploaded_bytes": session["size"]}, "error": ok})
+    return Reply(200, {"data": {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [7440000000000000099], "uploaded_bytes": session["size"]}, "error": ok})
 
 
 def tiktok_last_privacy_options(fake: FakePlatform) -> list[str]:
@@ -280,7 +490,80 @@ def x_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
         return None
     if not r.headers.get("authorization", "").startswith("Bearer "):
         return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+    if r.path.startswith("/2/media/upload") and r.path != "/2/media/upload" or (r.path == "/2/media/upload" and r.method == "GET"):
+        return x_media_upload_rules(fake, r)
+    if r.path == "/2/tweets" and r.method == "POST":
+        uploads = fake.state.get("x_uploads", {})
+        for media_id in ((r.json() or {}).get("media") or {}).get("media_ids", []):
+            if media_id in uploads and uploads[media_id]["state"] != "succeeded":
+                return x_problem(400, "Your media IDs are invalid.")
     return None
+
+
+# X API v2 chunked media upload (https://docs.x.com/x-api/media/quickstart/media-upload-chunked and
+# the reference of /2/media/upload/initialize, /{id}/append, /{id}/finalize and STATUS): APPEND
+# segments are at most 5 MB with segment_index 0-999; FINALIZE checks the segments add up to
+# total_bytes ("Segments do not add up to provided total file size."); a video is then processed
+# (processing_info.state pending → in_progress → succeeded | failed) and a post may use its media
+# id only once it succeeded ("Your media IDs are invalid."). `fake.state["x_processing_polls"]`:
+# STATUS polls answered in_progress (default 1); `fake.state["x_video_error"]`: fail processing.
+X_SEGMENT_MAX = 5 * 1024 * 1024
+X_UPLOAD_PATH = re.compile(r"^/2/media/upload/([0-9]+)/(append|finalize)$")
+
+
+def x_problem(status: int, detail: str) -> Reply:
+    return Reply(status, {"title": "Invalid Request", "detail": detail, "type": "https://api.twitter.com/2/problems/invalid-request", "status": status})
+
+
+def x_media_upload_rules(fake: FakePlatform, r: Recorded) -> Reply | None:
+    uploads = fake.state.setdefault("x_uploads", {})
+    if r.path == "/2/media/upload/initialize" and r.method == "POST":
+        body = r.json() or {}
+        if body.get("media_type") not in ("video/mp4", "video/quicktime") or not 0 < int(body.get("total_bytes") or 0) <= 512 * 1024 * 1024:
+            return x_problem(400, "media_type must be a video type and total_bytes at most 512 MB.")
+        media_id = str(1880028106020515840 + len(uploads) + 1)
+        uploads[media_id] = {"total": int(body["total_bytes"]), "segments": {}, "state": "uploading", "polls": 0}
+        return Reply(200, {"data": {"id": media_id, "media_key": f"7_{media_id}", "expires_after_secs": 86399}})
+    if r.path == "/2/media/upload" and r.method == "GET":
+        upload = uploads.get(r.params().get("media_id", ""))
+        if r.params().get("command") != "STATUS" or upload is None or upload["state"] == "uploading":
+            return x_problem(400, "Invalid media_id or command.")
+        if upload["state"] in ("pending", "in_progress"):
+            upload["polls"] += 1
+            if upload["polls"] <= fake.state.get("x_processing_polls", 1):
+                upload["state"] = "in_progress"
+                return Reply(200, {"data": {"id": r.params()["media_id"], "processing_info": {"state": "in_progress", "check_after_secs": 1, "progress_percent": 40}}})
+            upload["state"] = "failed" if fake.state.get("x_video_error") else "succeeded"
+        info: dict[str, Any] = {"state": upload["state"]}
+        if upload["state"] == "failed":
+            info["error"] = {"code": 1, "name": "InvalidMedia", "message": fake.state["x_video_error"]}
+        return Reply(200, {"data": {"id": r.params()["media_id"], "processing_info": info}})
+    match = X_UPLOAD_PATH.match(r.path)
+    if not match or r.method != "POST":
+        return None
+    media_id, action = match.groups()
+    upload = uploads.get(media_id)
+    if upload is None:
+        return x_problem(400, "Invalid media_id.")
+    if action == "append":
+        parts = r.multipart()
+        index = int(parts.get("segment_index", (None, b"-1"))[1] or b"-1")
+        media = parts.get("media", (None, b""))[1]
+        if not 0 <= index <= 999 or upload["state"] != "uploading":
+            return x_problem(400, "segment_index must be between 0 and 999, before FINALIZE.")
+        if not media or len(media) > X_SEGMENT_MAX:
+            return x_problem(400, "A segment must hold 1 byte to 5 MB of media.")
+        if fake.state.get("x_drop_segment") == index:
+            fake.state.pop("x_drop_segment")
+            return Reply(drop=True)
+        upload["segments"][index] = len(media)
+        return Reply(200, {"data": {"expires_at": 1765090000}})
+    segments = upload["segments"]
+    if sorted(segments) != list(range(len(segments))) or sum(segments.values()) != upload["total"]:
+        return x_problem(400, "Segments do not add up to provided total file size.")
+    upload["state"] = "pending"
+    return Reply(200, {"data": {"id": media_id, "media_key": f"7_{media_id}", "size": upload["total"], "expires_after_secs": 86399,
+                                "processing_info": {"state": "pending", "check_after_secs": 1}}})
 
 
 ALL_RULES = [graph_rules, linkedin_rules, tiktok_rules, x_rules]

@@ -13,7 +13,9 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from .harness import REPORTED, PrivatePostgres, Processes, free_port, start_redis, wait_for
+from support.processes import free_port, redis_start, wait_for
+
+from .harness import REPORTED, PrivatePostgres, Processes
 
 # Short enough for a test, in the relations the settings require (soft < hard < visibility). The
 # claim heartbeat keeps its DEFAULT settings (5 s, timed out after 30 s) unless a test says otherwise.
@@ -45,11 +47,12 @@ class Live:
 
     def wait_ready(self, *, timeout: float = 90) -> None:
         """Beat ticked and a worker ran the tick: the whole chain is up."""
+        from backend.scheduling.heartbeats import PUBLISHER
         from backend.scheduling.models import SchedulerHeartbeat
 
         started = timezone.now()
         wait_for(
-            lambda: SchedulerHeartbeat.objects.filter(last_drained_at__gt=started).exists(),
+            lambda: SchedulerHeartbeat.objects.filter(name=PUBLISHER, last_drained_at__gt=started).exists(),
             timeout=timeout, interval=0.5, what="a beat tick run by a worker",
         )
 
@@ -87,7 +90,7 @@ def live(transactional_db, tmp_path, settings):
     )
     processes = Processes(tmp_path, env)
     try:
-        start_redis(processes, "redis", port)
+        redis_start(processes, "redis", port)
         yield Live(processes=processes, redis_port=port)
     finally:
         processes.stop_all()

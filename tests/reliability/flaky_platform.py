@@ -28,7 +28,7 @@ class FlakyTestService(HttpPlatformService):
 
     def publish(self, request: PublishRequest) -> PublishResult:
         if os.environ.get("FLAKY_PREPARE"):  # a slow, repeatable step first (as a media upload is)
-            self.call_json("POST", "prepare", json={"post_id": request.post_id})
+            self.call_json("POST", "prepare", json={"post_id": request.post_id, "worker": os.environ.get("FLAKY_WORKER", "")})
         body = self.call_json("POST", "publish", json={"post_id": request.post_id, "text": request.text}, final=True)
         return PublishResult(external_id=str(body["id"]))
 

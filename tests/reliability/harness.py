@@ -1,134 +1,39 @@
-"""Real processes for the fault tests: a private redis-server, celery workers and beats, a flaky
-HTTP platform, and the figures that say whether every post was published exactly once.
-
-Every process is started in its own session (process group), so a worker is killed with all its
-prefork children, and `Processes.stop_all` (always called from a fixture's teardown) leaves
-nothing behind. Every wait is bounded.
+"""The fault tests' own pieces: celery run with the test-only flaky platform, the flaky HTTP
+platform itself, a private PostgreSQL cluster, and the figures that say whether every post was
+published exactly once. The processes themselves (each in its own process group, always stopped,
+every wait bounded) are support/processes.py, shared with the benchmarks.
 """
 from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timezone as dt_timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+from support import processes
+
 REPORTED: list[str] = []  # the figures of this run, printed in pytest's terminal summary
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class Processes(processes.Processes):
+    """Celery runs through tests.reliability.celery_main (the test-only flaky platform registered);
+    RELTEST_CONCURRENCY and RELTEST_WORKER_LOGLEVEL shape the workers of tuning experiments."""
 
+    celery_command = [sys.executable, "-m", "tests.reliability.celery_main"]
 
-def wait_for(condition: Callable[[], bool], *, timeout: float, interval: float = 0.25, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
-
-
-class Processes:
-    """Subprocesses of one test, each in its own process group, logs in `log_dir`."""
-
-    def __init__(self, log_dir: Path, env: dict[str, str]) -> None:
-        self.log_dir = log_dir
-        self.env = env
-        self.procs: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, args: list[str], *, env: dict[str, str] | None = None) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "ab")
-        proc = subprocess.Popen(
-            args, cwd=ROOT, env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        log.close()
-        self.procs[name] = proc
-        return proc
-
-    def celery(self, name: str, *args: str) -> subprocess.Popen:
-        return self.start(name, [sys.executable, "-m", "tests.reliability.celery_main", "-A", "backend", *args])
-
-    def worker(self, name: str, *, concurrency: int = int(os.environ.get("RELTEST_CONCURRENCY", 4))) -> subprocess.Popen:
-        return self.celery(
-            name, "worker", "--concurrency", str(concurrency), "--loglevel", os.environ.get("RELTEST_WORKER_LOGLEVEL", "WARNING"), "-n", f"{name}@%h",
-            "--without-gossip", "--without-mingle",
-        )
-
-    def beat(self, name: str) -> subprocess.Popen:
-        return self.celery(
-            name, "beat", "--loglevel", "WARNING", "--pidfile", str(self.log_dir / f"{name}.pid"),
-            "--schedule", str(self.log_dir / f"{name}-schedule"),
-        )
-
-    def kill(self, name: str, sig: int = signal.SIGKILL, *, timeout: float = 15) -> None:
-        """SIGKILL: the whole process group at once (a worker and its prefork children). Another
-        signal goes to the main process only (SIGTERM: a worker's warm shutdown); whatever of
-        the group is left after `timeout` is SIGKILLed."""
-        proc = self.procs.pop(name)
-        try:
-            if sig == signal.SIGKILL:
-                os.killpg(proc.pid, sig)
-            else:
-                proc.send_signal(sig)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        if proc.poll() is None:
-            proc.wait(timeout=10)
-
-    def alive(self, name: str) -> bool:
-        return name in self.procs and self.procs[name].poll() is None
-
-    def stop_all(self) -> None:
-        for name in reversed(list(self.procs)):  # workers and beats before the redis they use
-            try:
-                self.kill(name, signal.SIGTERM, timeout=10)
-            except Exception:  # keep stopping the others
-                pass
-
-    def log(self, name: str) -> str:
-        path = self.log_dir / f"{name}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-
-def start_redis(processes: Processes, name: str, port: int) -> None:
-    processes.start(
-        name,
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-         "--dir", str(processes.log_dir)],
-    )
-    wait_for(lambda: redis_ping(port), timeout=20, what=f"redis-server on {port}")
-
-
-def redis_ping(port: int) -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1, socket_timeout=1).ping())
-    except Exception:
-        return False
+    def worker(self, name: str, **options) -> subprocess.Popen:
+        options.setdefault("concurrency", int(os.environ.get("RELTEST_CONCURRENCY", 4)))
+        options.setdefault("loglevel", os.environ.get("RELTEST_WORKER_LOGLEVEL", "WARNING"))
+        return super().worker(name, **options)
 
 
 # --- The flaky platform ----------------------------------------------------------------------
@@ -138,10 +43,21 @@ class FlakyServer:
     of each post, then accepts it; it records every publication it accepted, with the time.
     `POST /prepare` (a media upload, say: not final) answers after `prepare_delay` seconds."""
 
+    def in_prepare(self, worker: str) -> int:
+        """How many posts `worker` (its FLAKY_WORKER) has in their `prepare` step right now: its
+        processes publishing them are before the fence."""
+        with self._lock:
+            return sum(1 for (who, _), count in self.preparing.items() if who == worker and count > 0)
+
+    def seen(self, worker: str) -> bool:
+        with self._lock:
+            return any(who == worker for who, _ in self.preparing)
+
     failures: int = 2
     prepare_delay: float = 0.0
     requests: Counter = field(default_factory=Counter)
     accepted: dict = field(default_factory=lambda: defaultdict(list))
+    preparing: Counter = field(default_factory=Counter)  # (worker, post id) -> its `prepare` requests being answered now
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -182,8 +98,15 @@ class FlakyServer:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 post_id = int(body["post_id"])
                 if self.path.rstrip("/").endswith("prepare"):
-                    time.sleep(flaky.prepare_delay)
-                    self._send(200, {"prepared": post_id})
+                    key = (body.get("worker", ""), post_id)
+                    with flaky._lock:
+                        flaky.preparing[key] += 1
+                    try:
+                        time.sleep(flaky.prepare_delay)
+                        self._send(200, {"prepared": post_id})
+                    finally:
+                        with flaky._lock:
+                            flaky.preparing[key] -= 1
                     return
                 with flaky._lock:
                     flaky.requests[post_id] += 1

@@ -137,6 +137,28 @@ def test_page_numbers_keep_working_with_a_capped_count(owner_client, many_posts,
     assert exact.data["count"] == 25 and exact.data["count_capped"] is False
 
 
+@pytest.mark.parametrize("params, filters", [({}, {}), ({"status": "scheduled", "ordering": "-scheduled_time"}, {"status": Status.SCHEDULED})])
+def test_deep_pages_found_by_their_ids_first_are_the_same_rows(owner_client, many_posts, monkeypatch, params, filters):
+    from backend.core import pagination
+
+    def pages(*, deferred_from: int) -> list[list[int]]:
+        monkeypatch.setattr(pagination, "DEFERRED_PAGE_OFFSET", deferred_from)
+        found = []
+        for number in range(1, 9):
+            with CaptureQueriesContext(connection) as queries:
+                response = owner_client.get("/api/schedule/", {**params, "page_size": 4, "page": number})
+            if response.status_code == 404:
+                return found
+            found.append([row["id"] for row in response.data["results"]])
+            deferred = any(" IN (SELECT " in q["sql"] and "OFFSET" in q["sql"] for q in queries.captured_queries)
+            assert deferred == (number > 1 and deferred_from == 4)  # the page's ids first: WHERE id IN (SELECT id ... OFFSET)
+        return found
+
+    offset = pages(deferred_from=10**9)
+    assert pages(deferred_from=4) == offset  # from the second page of 4 on
+    assert sorted(pk for page in offset for pk in page) == sorted(ScheduledPost.objects.filter(**filters).values_list("id", flat=True))
+
+
 def _list_queries(client, params) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/api/schedule/", params).status_code == 200

@@ -221,3 +221,51 @@ def test_settings_refuse_time_limits_that_break_exactly_once(env, message):
     )
     assert done.returncode != 0
     assert "ImproperlyConfigured" in done.stderr and message in done.stderr
+
+
+@pytest.mark.realservices
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_frozen_inside_a_transaction_stalls_neither_recovery_nor_the_tick(make_post):
+    """A worker SIGSTOPped inside its outcome's transaction holds its post's row. The next ticks must
+    not wait for it (recovery used to, tick after tick, until every worker process was stuck): the
+    other stuck post is settled at once, the held one on the first tick after its lock is gone.
+    PostgreSQL ends such a frozen transaction by itself after DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS."""
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    from tests.reliability.conftest import database_url
+
+    held, other = stuck_post(make_post), stuck_post(make_post)
+    frozen = psycopg.connect(database_url())  # a transaction, as a frozen worker leaves it: open, idle
+    frozen.execute("UPDATE scheduling_scheduledpost SET updated_at = updated_at WHERE id = %s", [held.pk])
+
+    def tick() -> None:
+        try:
+            posts_dispatch_due()
+        finally:
+            connection.close()  # this thread's own connection
+
+    try:
+        ticker = threading.Thread(target=tick)
+        ticker.start()
+        ticker.join(timeout=30)
+        assert not ticker.is_alive(), "the dispatch tick waited for a row held by a frozen worker"
+        assert ScheduledPost.objects.get(pk=other.pk).status == S.POSTED
+        assert ScheduledPost.objects.get(pk=held.pk).claim_token == held.claim_token  # left for a later tick
+    finally:
+        frozen.rollback()  # the worker resumes (or PostgreSQL ends its idle transaction)
+        frozen.close()
+        ticker.join(timeout=60)
+    posts_dispatch_due()
+    assert ScheduledPost.objects.get(pk=held.pk).status == S.POSTED
+    assert SandboxPublication.objects.filter(post__in=[held.pk, other.pk]).count() == 2
+
+    shown = subprocess.run(  # what a worker's connection runs with (backend.settings)
+        [sys.executable, "-c", "import django; django.setup(); from django.db import connection; c = connection.cursor(); "
+         "c.execute('SHOW idle_in_transaction_session_timeout'); print(c.fetchone()[0])"],
+        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "backend.settings", "DATABASE_URL": database_url()},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert shown.stdout.strip() == "30s", shown.stderr

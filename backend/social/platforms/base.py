@@ -99,7 +99,11 @@ class UnknownPlatform(LookupError):
 
 @dataclass(frozen=True)
 class MediaItem:
-    """One image of a post. `url` is public (platforms that pull fetch it); `path` is local."""
+    """One image or video of a post. `url` is public (platforms that pull fetch it); `path` is local.
+
+    Videos (`kind` "video") also carry what the media library's probe found; adapters upload them
+    in chunks with `read_range`, never reading the file whole.
+    """
 
     url: str
     path: str = ""
@@ -108,10 +112,23 @@ class MediaItem:
     height: int = 0
     size: int = 0
     alt_text: str = ""
+    kind: str = "image"  # "image" or "video"
+    duration: float = 0.0  # seconds (videos)
+    thumbnail_url: str = ""  # videos: the poster frame
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == "video"
 
     def read_bytes(self) -> bytes:
         with open(self.path, "rb") as fh:
             return fh.read()
+
+    def read_range(self, start: int, length: int) -> bytes:
+        """`length` bytes of the file from offset `start` (one chunk of an upload)."""
+        with open(self.path, "rb") as fh:
+            fh.seek(start)
+            return fh.read(length)
 
 
 @dataclass

@@ -21,6 +21,7 @@ LINKEDIN_MEMBER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 LINKEDIN_ORGANIZATION_ID = re.compile(r"^[0-9]{1,20}$")
 LINKEDIN_AUTHOR_URN = re.compile(r"^urn:li:(?:person:[A-Za-z0-9_-]{1,64}|organization:[0-9]{1,20})$")
 LINKEDIN_IMAGE_URN = re.compile(r"^urn:li:image:[A-Za-z0-9_-]{1,128}$")
+LINKEDIN_VIDEO_URN = re.compile(r"^urn:li:video:[A-Za-z0-9_-]{1,128}$")
 LINKEDIN_POST_URN = re.compile(r"^urn:li:(?:share|ugcPost):[0-9]{1,32}$")
 # X: snowflake ids.
 X_ID = re.compile(r"^[0-9]{1,20}$")

@@ -1,7 +1,8 @@
 """Instagram professional accounts, Instagram API with Instagram Login (graph.instagram.com).
 
 What is Instagram's own:
-- No text-only posts; Instagram fetches every image from its public URL.
+- No text-only posts; Instagram fetches every image (and a Reel's video) from its public URL.
+  A video is published as a Reel (instagram_reels.py); the rest of the flow is the same.
 - Publishing is two-phase: create a media container (`POST /{ig-user-id}/media`; a carousel is
   one child container per image with `is_carousel_item=true`, then a `CAROUSEL` container), wait
   for its `status_code` to be FINISHED (bounded polling), then `POST /{ig-user-id}/media_publish`
@@ -59,6 +60,7 @@ from .base import (
 from .graph import GRAPH_THROTTLE_CODES, POLICY_BLOCK, GraphError, GraphPlatformService
 from .ids import GRAPH_ID, external_id_problems, is_valid, require_id
 from .http import expires_at
+from .instagram_reels import reel_container
 from .registry import register
 
 logger = logging.getLogger(__name__)
@@ -172,6 +174,8 @@ class InstagramService(GraphPlatformService):
     def _create_container(self, request: PublishRequest) -> str:
         credentials = request.credentials
         path = f"{self._user(credentials)}/media"
+        if any(item.is_video for item in request.media):
+            return self._id(self.call_json("POST", path, credentials=credentials, json=reel_container(request))["id"], "container id")
         if len(request.media) == 1:
             item = request.media[0]
             body: dict[str, Any] = {"image_url": item.url, "caption": request.text}

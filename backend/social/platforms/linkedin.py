@@ -18,7 +18,7 @@ What is LinkedIn's own:
   waits one poll interval instead. Then `POST /rest/posts` with
   `content.media` (one image) or `content.multiImage` (2-9). The post URN comes back in the
   `x-restli-id` header of the 201. Image URNs are checkpointed, so a redelivered task does not
-  upload again.
+  upload again. A video goes through the Videos API's multi-part upload (linkedin_video.py).
 - Commentary is "little text": the reserved characters \\ | { } @ [ ] ( ) < > # * _ ~ are
   backslash-escaped, except inside URLs (so links stay links) and hashtags (so they stay
   hashtags); unescaped, LinkedIn silently truncates the post at the first one.
@@ -70,6 +70,7 @@ from .ids import (
     external_id_problems,
     require_id,
 )
+from .linkedin_video import LinkedInVideoMixin
 from .registry import register
 from ..text import HASHTAG_RE
 
@@ -105,7 +106,7 @@ def seconds_to_midnight_utc(now: datetime | None = None) -> float:
 
 
 @register
-class LinkedInService(HttpPlatformService):
+class LinkedInService(LinkedInVideoMixin, HttpPlatformService):
     platform = "linkedin"
     name = "LinkedIn"
     requirements = requirements.LINKEDIN
@@ -187,7 +188,9 @@ class LinkedInService(HttpPlatformService):
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        if request.media:
+        if request.media and request.media[0].is_video:
+            body["content"] = {"media": {"id": self.upload_video(request, owner=author)}}  # linkedin_video.py
+        elif request.media:
             images = self._upload_images(request, owner=author)
             entries = [
                 {"id": urn, "altText": item.alt_text} if item.alt_text else {"id": urn}

@@ -12,7 +12,19 @@ from django.utils import timezone
 
 from ..models import SandboxPublication
 from . import requirements
-from .base import CommentRequest, CommentResult, ErrorKind, Metrics, before_final_call, PublishError, PublishRequest, PublishResult, SocialMediaService, Credentials
+from .base import (
+    CommentRequest,
+    CommentResult,
+    Credentials,
+    ErrorKind,
+    MediaItem,
+    Metrics,
+    PublishError,
+    PublishRequest,
+    PublishResult,
+    SocialMediaService,
+    before_final_call,
+)
 from .registry import register
 
 # In a first comment's text: fail the comment that way (the post itself is not affected).
@@ -27,6 +39,14 @@ FAILURE_MARKERS = {
     "[sandbox:fail-auth]": (ErrorKind.AUTH, "sandbox_auth", "The sandbox rejected the token, as asked."),
     "[sandbox:fail-unconfirmed]": (ErrorKind.UNCONFIRMED, "sandbox_unconfirmed", "The sandbox did not confirm the post, as asked."),
 }
+
+
+def media_details(item: MediaItem) -> dict:
+    """What the sandbox records of one media item (a video's duration and size included)."""
+    details = {"url": item.url, "kind": item.kind, "size": item.size, "width": item.width, "height": item.height}
+    if item.is_video:
+        details["duration"] = item.duration
+    return details
 
 
 @register
@@ -46,6 +66,7 @@ class SandboxService(SocialMediaService):
             social_account_id=request.credentials.account_id,
             caption=request.text,
             media=[item.url for item in request.media],
+            media_details=[media_details(item) for item in request.media],
         )
         return self._result(publication)
 

@@ -1,4 +1,5 @@
 """TikTok photo posts through the Content Posting API (open.tiktokapis.com/v2), direct post.
+(Video posts: tiktok_video.py.)
 
 What is TikTok's own:
 - No text-only posts. TikTok's Direct Post rules
@@ -37,6 +38,7 @@ from . import requirements
 from .base import Credentials, ErrorKind, Metrics, OAuthNotSupported, PublishError, PublishRequest, PublishResult, TokenSet
 from .http import HttpPlatformService, expires_at
 from .registry import register
+from .tiktok_video import TikTokVideoMixin
 
 TRANSIENT_CODES = frozenset({"internal_error"})
 RATE_LIMITED_CODES = frozenset({"rate_limit_exceeded"})
@@ -74,7 +76,7 @@ def envelope_error(body: Any) -> PublishError | None:
 
 
 @register
-class TikTokService(HttpPlatformService):
+class TikTokService(TikTokVideoMixin, HttpPlatformService):
     platform = "tiktok"
     name = "TikTok"
     requirements = requirements.TIKTOK
@@ -110,6 +112,8 @@ class TikTokService(HttpPlatformService):
 
     # --- Publishing -------------------------------------------------------------------------
     def publish(self, request: PublishRequest) -> PublishResult:
+        if request.media and request.media[0].is_video:
+            return self.publish_video(request)  # tiktok_video.py: FILE_UPLOAD in chunks
         credentials = request.credentials
         state = request.state
         if not state.get("publish_id"):

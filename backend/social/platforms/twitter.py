@@ -5,6 +5,7 @@ What is X's own:
   `MediaItem.path`, `media_category=tweet_image`; the answer's `data.id` is the media id), then
   `POST /2/tweets` `{"text", "media": {"media_ids": [...]}}` creates the post (1-4 images). Media
   ids are checkpointed so a redelivered task does not upload again. Text-only posts are allowed.
+  A video goes through the chunked upload (twitter_video.py) and is then posted the same way.
 - Errors are problem JSON `{"title", "detail", "type", "status"}`: 429 rate limited until
   `x-rate-limit-reset` (epoch seconds); 401 auth; 403 duplicate content or forbidden and any other
   4xx permanent; 5xx transient.
@@ -32,10 +33,11 @@ from .base import CommentRequest, CommentResult, Credentials, ErrorKind, MediaIt
 from .http import HttpPlatformService, expires_at
 from .ids import X_ID, require_id
 from .registry import register
+from .twitter_video import XVideoMixin
 
 
 @register
-class TwitterService(HttpPlatformService):
+class TwitterService(XVideoMixin, HttpPlatformService):
     platform = "twitter"
     name = "X"
     requirements = requirements.TWITTER
@@ -95,6 +97,8 @@ class TwitterService(HttpPlatformService):
 
     def _upload_media(self, request: PublishRequest) -> list[str]:
         def upload(item: MediaItem) -> str:
+            if item.is_video:
+                return self.upload_video(request, item)  # twitter_video.py: chunked, with processing
             answer = self.call_json(
                 "POST",
                 "media/upload",

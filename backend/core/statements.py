@@ -1,0 +1,47 @@
+"""Composing several writes into one PostgreSQL statement (data-modifying `WITH`), for hot paths
+where each round trip counts (the publisher's claim and outcome: scheduling/claims.py, outcomes.py).
+
+The pieces are still built by the ORM (`update_sql` compiles `queryset.update(**values)` without
+running it), so their conditions stay written once, in Python; only their execution is merged.
+`instance_from_row` turns the columns a statement returned into a model instance exactly as a
+query would (each field's database converters applied: JSON, encrypted fields, ...).
+"""
+from __future__ import annotations
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.sql import UpdateQuery
+
+
+def composable(using: str = "default") -> bool:
+    """Can writes be merged into one statement here? (PostgreSQL: yes; SQLite has no DML in WITH.)"""
+    return connections[using].vendor == "postgresql"
+
+
+def update_sql(queryset: QuerySet, **values) -> tuple[str, tuple]:
+    """The SQL and parameters of `queryset.update(**values)`, not executed."""
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    query.annotations = {}
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    return sql, tuple(params)
+
+
+def columns(model: type[Model], alias: str | None = None) -> str:
+    """The model's concrete columns, quoted, in field order (for RETURNING / SELECT lists)."""
+    quote = connections["default"].ops.quote_name
+    prefix = f"{quote(alias)}." if alias else ""
+    return ", ".join(prefix + quote(field.column) for field in model._meta.concrete_fields)
+
+
+def instance_from_row(model: type[Model], values, using: str = "default") -> Model:
+    """A model instance from its concrete columns (in `columns` order), converted as a query would."""
+    connection = connections[using]
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values):
+        column = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(using, [field.attname for field in fields], converted)
