@@ -87,6 +87,10 @@ def org_media(*, user: User, organization: Organization, limit: int = 24) -> Que
     return member_scope(MediaAsset.objects.all(), user=user).filter(organization=organization).order_by("-id")[:limit]
 
 
+def org_asset(*, user: User, organization: Organization, pk: int) -> MediaAsset | None:
+    return member_scope(MediaAsset.objects.all(), user=user).filter(organization=organization, pk=pk).first()
+
+
 def week_calendar(*, user: User, organization: Organization) -> list[dict]:
     """This week's days (organization's timezone), each with its scheduled, pending and posted posts."""
     start, end = week_bounds(organization=organization)

@@ -40,7 +40,7 @@ from backend.scheduling.serializers import BulkPostInput, PostInput
 from backend.scheduling.planning_serializers import SlotsBody
 from backend.scheduling.slots import NoSlots, slot_next_free, slots_of, slots_set
 from backend.scheduling.transitions import CANCELLABLE_STATUSES, PUBLISH_NOW_STATUSES, Status
-from backend.social.checks import post_preflight
+from backend.social.checks import asset_media, post_preflight
 from backend.social.models import SocialAccount
 from backend.social.oauth import oauth_complete, oauth_start
 from backend.social.platforms.base import UnknownPlatform
@@ -316,14 +316,9 @@ def _compose_checks(request: HttpRequest, form) -> list[dict]:
         hashtags = normalise_hashtags(_hashtags(form.get("hashtags", "")))
     except InvalidHashtag as exc:
         return [{"platform": "", "name": _("Hashtags"), "length": 0, "max": 0, "problems": [str(exc)]}]
-    image = None
     asset_id = form.get("asset_id") or ""
-    if asset_id.isdigit():
-        asset = selectors.org_media(user=request.user, organization=request.organization, limit=10_000)
-        chosen = [a for a in asset if a.pk == int(asset_id)]
-        if chosen:
-            with chosen[0].file.open("rb") as fh:
-                image = fh.read()
+    asset = selectors.org_asset(user=request.user, organization=request.organization, pk=int(asset_id)) if asset_id.isdigit() else None
+    media = asset_media(asset)  # image bytes, or a video's facts: what the API's preflight checks
     first_of_platform = {}
     for account in accounts:
         first_of_platform.setdefault(account.platform, account)
@@ -332,7 +327,7 @@ def _compose_checks(request: HttpRequest, form) -> list[dict]:
         service = get_service(platform)
         req = service.requirements
         caption = post_services.post_variant_fields(social_account=account, fields={"caption": form.get("caption", "")}, variants=variants)["caption"]
-        result = post_preflight(platform=platform, caption=caption, hashtags=hashtags, image=image, fix=False)
+        result = post_preflight(platform=platform, caption=caption, hashtags=hashtags, fix=False, **media)
         rows.append({
             "platform": platform, "name": service.name, "variant": platform in variants,
             "length": caption_length(compose(caption, hashtags), req.caption_counting), "max": req.caption_max,

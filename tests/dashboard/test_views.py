@@ -453,3 +453,16 @@ def test_owner_revokes_an_invite_and_its_link_stops_working(web, owner, org, mak
     guest = logged_in(DjangoClient(enforce_csrf_checks=True), make_user("late@example.com"))
     csrf_post(guest, link.replace("http://testserver", ""))
     assert "No such invite." in guest.get("/app/").content.decode()
+
+
+def test_compose_check_runs_the_preflight_on_the_chosen_library_image(web, owner, org, sandbox):
+    from backend.assets.services import media_asset_create
+    from tests.conftest import make_image
+
+    instagram = SocialAccount.objects.create(organization=org, platform="instagram", handle="@insta", connected_by=owner, access_token="t")
+    png = media_asset_create(organization=org, data=make_image(fmt="PNG"), uploaded_by=owner, original_name="square.png")
+    logged_in(web, owner)
+    body = csrf_post(web, "/app/compose/check/", {"social_accounts": [sandbox.pk, instagram.pk], "caption": "x", "asset_id": png.pk}).content.decode()
+    instagram_row = body.split('data-check="instagram"', 1)[1].split("</li>\n", 1)[0]
+    assert "border-red-300" in instagram_row and "JPEG" in instagram_row  # Instagram takes JPEG only
+    assert "border-green-300" in body.split('data-check="sandbox"', 1)[1].split("</li>", 1)[0]
