@@ -96,7 +96,21 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `bin/run` serves the API (HOST, PORT); PUBLIC_BASE_URL defaults to that address, so the
+# media URLs and OAuth redirects Postloom hands out point at the server actually running.
+HOST = os.environ.get("HOST", "").strip() or "127.0.0.1"
+PORT = env_int("PORT", 8000)
+
+
+def _served_address(host: str, port: int) -> str:
+    if host in {"0.0.0.0", "::", "[::]"}:  # listening on every interface: the loopback answers too
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL", "").strip() or _served_address(HOST, PORT)).rstrip("/")
 
 # --- HTTPS and proxies (all off by default: the embedded run is plain http on 127.0.0.1) -----
 # Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the proxy must
@@ -127,11 +141,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # WhiteNoise serves /static/ under `runserver` as it does under gunicorn (before staticfiles).
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "backend.core",
     "backend.accounts",
@@ -144,6 +161,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.core.middleware.RequestSizeLimitMiddleware",
     "backend.core.middleware.RejectNullBytesMiddleware",
     "backend.core.outages.OutageMiddleware",
@@ -215,14 +233,23 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Static files (the admin's CSS, Swagger UI and ReDoc) are served by WhiteNoise in every run:
+# `python manage.py collectstatic` gathers them into STATIC_ROOT (compressed) for production;
+# without it they are found in the installed apps (STATIC_USE_FINDERS, on by default).
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+WHITENOISE_USE_FINDERS = env_bool("STATIC_USE_FINDERS", True)
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves it (empty before collectstatic)
+except OSError:
+    pass
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Media files are written whole or not at all (a full or read-only disk leaves no partial file).
+# Media files are written whole or not at all (a full or read-only disk leaves no partial file);
+# static files are gathered compressed for WhiteNoise.
 STORAGES = {
     "default": {"BACKEND": "backend.core.storage.AtomicFileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Seconds a client is asked to wait (Retry-After) when the database, the broker or the media disk
 # does not answer (JSON 503/507, see backend/core/outages.py).
@@ -284,15 +311,14 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "backend.accounts.filters.MemberFilterBackend",
         "backend.core.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "backend.core.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.core.schema.PostloomAutoSchema",
     "EXCEPTION_HANDLER": "backend.core.exceptions.exception_handler",
-    "DEFAULT_PARSER_CLASSES": [
-        "backend.core.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only (depth-limited); the views that take a file upload accept multipart/form-data instead.
+    # Exactly what the schema documents: any other content type is a 415.
+    "DEFAULT_PARSER_CLASSES": ["backend.core.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Throttles count in the shared cache (CACHES below), so N API processes enforce one limit.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
@@ -323,6 +349,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"VideoFitStatusEnum": "backend.social.models.VideoFitJob.Status"},
+    # OpenAPI 3.1: nullable references are `oneOf: [{$ref}, {type: null}]` (3.0 has no valid way).
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "backend.core.schema.postprocess"],
+    # Swagger UI and ReDoc come from drf-spectacular-sidecar, served from /static/: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
@@ -331,9 +364,11 @@ IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", VAR_DIR / "broker"))
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Without it kombu writes its exchange tables to ./control in the working directory.
+        "control_folder": str(BROKER_DIR / "control"),
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),

@@ -2,13 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from backend.accounts.webhook_views import WebhookEndpointViewSet
 from backend.accounts.views import InviteAcceptView, LogoutView, MeView, OrganizationViewSet, SignupView, TokenRefresh, TokenView
 from backend.ai_services.views import CaptionView, GenerationJobViewSet, PosterView, UsageView
 from backend.assets.views import MediaAssetViewSet
+from backend.core.docs import OfflineRedocView
 from backend.scheduling.health import HealthView
 from backend.scheduling.delivery_views import WhatsAppWebhookView
 from backend.scheduling.planning_views import AccountSlotsView, BestTimesView, ImportView, NextSlotView, PostSeriesViewSet
@@ -55,7 +56,7 @@ api = [
     path("schedule/best_times/", BestTimesView.as_view(), name="best-times"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include(router.urls)),
 ]
 

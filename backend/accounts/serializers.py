@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Invite, Membership, Organization, Role, User
@@ -58,6 +59,11 @@ class LogoutInput(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>` (JWT_ACCESS_MINUTES).")
+    refresh = serializers.CharField(help_text="Exchange at /api/auth/token/refresh/; it rotates (the old one is revoked).")
+
+
 PHONE = {"max_length": 20, "required": False, "allow_blank": True, "regex": r"^\+?[0-9][0-9 ()-]{5,18}$",
          "error_messages": {"invalid": "A phone number: digits, spaces, ( ) and -, optionally starting with +."}}
 
@@ -75,6 +81,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "timezone", "plan", "phone", "whatsapp", "address", "role", "created_at"]
         read_only_fields = ["id", "plan", "role", "created_at"]
 
+    @extend_schema_field(serializers.ChoiceField(choices=Role.choices, allow_null=True, help_text="Your role in it."))
     def get_role(self, organization: Organization) -> str | None:
         request = self.context.get("request")
         return org_roles(request.user).get(organization.pk) if request else None

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -12,6 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from backend.core.idempotency import idempotent
+from backend.core.schema import ErrorOutput
 from .selectors import organizations_of
 
 from . import services
@@ -28,6 +29,7 @@ from .serializers import (
     OrganizationSerializer,
     SignupInput,
     SignupOutput,
+    TokenPairOutput,
 )
 from .throttles import LoginAccountThrottle
 
@@ -38,7 +40,8 @@ class SignupView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=SignupInput, responses={201: SignupOutput}, tags=["auth"])
+    @extend_schema(request=SignupInput, responses={201: SignupOutput}, tags=["auth"],
+                   summary="Sign up: a user and the organization they own")
     @idempotent
     def post(self, request):
         body = SignupInput(data=request.data)
@@ -47,11 +50,15 @@ class SignupView(APIView):
         return Response(SignupOutput({"user": user, "organization": organization}).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(post=extend_schema(summary="Log in: an access and a refresh token", responses={
+    200: TokenPairOutput, 401: OpenApiResponse(ErrorOutput, description="Wrong email or password (`no_active_account`).")}))
 class TokenView(TokenObtainPairView):
     throttle_classes = [ScopedRateThrottle, LoginAccountThrottle]
     throttle_scope = "auth"
 
 
+@extend_schema_view(post=extend_schema(summary="Exchange a refresh token for new tokens", responses={
+    200: TokenPairOutput, 401: OpenApiResponse(ErrorOutput, description="The refresh token is invalid, expired or revoked (`token_not_valid`).")}))
 class TokenRefresh(TokenRefreshView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
@@ -60,7 +67,8 @@ class TokenRefresh(TokenRefreshView):
 class LogoutView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=LogoutInput, responses={205: OpenApiResponse(description="The refresh token is revoked.")}, tags=["auth"])
+    @extend_schema(request=LogoutInput, responses={205: OpenApiResponse(description="The refresh token is revoked.")}, tags=["auth"],
+                   summary="Log out: revoke a refresh token")
     def post(self, request):
         body = LogoutInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -78,7 +86,7 @@ class LogoutView(APIView):
 
 
 class MeView(APIView):
-    @extend_schema(responses=MeOutput, tags=["auth"])
+    @extend_schema(responses=MeOutput, tags=["auth"], summary="You and your organizations")
     def get(self, request):
         user = type(request.user).objects.prefetch_related("memberships__organization").get(pk=request.user.pk)
         return Response(MeOutput(user).data)
@@ -108,7 +116,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         organization = services.organization_update(organization=organization, by=request.user, **body.validated_data)
         return Response(OrganizationSerializer(organization, context=self.get_serializer_context()).data)
 
-    @extend_schema(responses=MemberOutput(many=True))
+    @extend_schema(responses=MemberOutput(many=True), summary="The organization's members")
     @action(detail=True, methods=["get"])
     def members(self, request, pk=None):
         organization = self.get_object()
@@ -116,8 +124,8 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         page = self.paginate_queryset(members)
         return self.get_paginated_response(MemberOutput(page, many=True).data)
 
-    @extend_schema(request=MemberRoleInput, responses={200: MemberOutput, 204: None}, methods=["PATCH"])
-    @extend_schema(responses={204: None}, methods=["DELETE"])
+    @extend_schema(request=MemberRoleInput, responses={200: MemberOutput}, methods=["PATCH"], summary="Change a member's role")
+    @extend_schema(responses={204: None}, methods=["DELETE"], summary="Remove a member")
     # At most 18 digits: a longer id fits no integer column (SQLite raised OverflowError); it is a 404.
     @action(detail=True, methods=["patch", "delete"], url_path=r"members/(?P<user_id>\d{1,18})")
     def member(self, request, pk=None, user_id=None):
@@ -130,13 +138,13 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         membership = services.membership_update(organization=organization, by=request.user, user_id=int(user_id), **body.validated_data)
         return Response(MemberOutput(membership).data)
 
-    @extend_schema(responses=InviteListOutput(many=True))
+    @extend_schema(responses=InviteListOutput(many=True), summary="Open invitations")
     @action(detail=True, methods=["get"])
     def invites(self, request, pk=None):
         page = self.paginate_queryset(services.invite_list(organization=self.get_object(), by=request.user))
         return self.get_paginated_response(InviteListOutput(page, many=True).data)
 
-    @extend_schema(request=InviteInput, responses={201: InviteOutput})
+    @extend_schema(request=InviteInput, responses={201: InviteOutput}, summary="Invite someone to the organization")
     @invites.mapping.post
     @idempotent(secret_fields=("token",))
     def invite_create(self, request, pk=None):
@@ -146,7 +154,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         invite = services.invite_create(organization=organization, by=request.user, **body.validated_data)
         return Response(InviteOutput(invite).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None}, summary="Revoke an invitation")
     @action(detail=True, methods=["delete"], url_path=r"invites/(?P<invite_id>\d{1,18})")
     def invite(self, request, pk=None, invite_id=None):
         services.invite_revoke(organization=self.get_object(), by=request.user, invite_id=int(invite_id))
@@ -154,7 +162,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
 
 class InviteAcceptView(APIView):
-    @extend_schema(request=None, responses={200: AcceptedInviteOutput}, tags=["organizations"])
+    @extend_schema(request=None, responses={200: AcceptedInviteOutput}, tags=["organizations"], summary="Accept an invitation")
     def post(self, request, token: str):
         membership = services.invite_accept(token=token, user=request.user)
         return Response(AcceptedInviteOutput(membership).data)

@@ -161,7 +161,7 @@ class PosterOutput(serializers.Serializer):
 class JobErrorOutput(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
-    field = serializers.CharField(required=False)
+    field = serializers.CharField(allow_null=True, default=None, help_text="The input field at fault, if one is.")
 
 
 class JobOutput(serializers.ModelSerializer):
@@ -171,10 +171,6 @@ class JobOutput(serializers.ModelSerializer):
     class Meta:
         model = GenerationJob
         fields = ["id", "organization", "kind", "status", "result", "error", "created_at", "started_at", "finished_at"]
-
-
-class PosterJobOutput(serializers.Serializer):
-    job = JobOutput()
 
 
 class UsageInput(serializers.Serializer):
@@ -197,13 +193,9 @@ class UsageOutput(serializers.Serializer):
 
 class UsageLimitErrorOutput(serializers.Serializer):
     detail = serializers.CharField()
-    code = serializers.CharField()
+    code = serializers.ChoiceField(choices=["usage_limit_exceeded"])
     operation = serializers.ChoiceField(choices=Operation.choices)
     limit = serializers.IntegerField()
     used = serializers.IntegerField()
     resets_at = serializers.DateTimeField()
 
-
-class ErrorOutput(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()

@@ -1,29 +1,28 @@
 """The AI endpoints: captions, posters, background jobs and the usage of the current period."""
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from backend.accounts.models import WRITER_ROLES, Organization
+from backend.accounts.permissions import org_roles
 from backend.accounts.selectors import member_scope, organization_for_write
 from backend.core.idempotency import idempotent
-from backend.accounts.permissions import org_roles
-from backend.core.parsers import JSONParser
+from backend.core.schema import ErrorOutput
 
 from .errors import domain_error
 from .models import GenerationJob, Operation
 from .serializers import (
     CaptionInput,
     CaptionOutput,
-    ErrorOutput,
     JobOutput,
     PosterInput,
-    PosterJobOutput,
     PosterOutput,
     UsageInput,
     UsageLimitErrorOutput,
@@ -33,16 +32,12 @@ from .services import caption_create, poster_request
 from .usage import usage_quota, usage_summary
 
 AI_ERRORS = {
-    400: OpenApiResponse(description="Invalid input: `{field: [message]}` or `{detail, code}`."),
-    403: OpenApiResponse(ErrorOutput, description="Your role does not allow generating content (viewers)."),
-    422: OpenApiResponse(ErrorOutput, description="The AI provider refused the request (`ai_provider_rejected`)."),
-    429: OpenApiResponse(
-        UsageLimitErrorOutput,
-        description="The monthly limit is used up (`usage_limit_exceeded`, with Retry-After and RateLimit-* headers), "
-        "or too many requests in a short time (`throttled`).",
-    ),
+    422: OpenApiResponse(ErrorOutput, description="The AI provider refused the request (`ai_provider_rejected`), or the "
+                         "Idempotency-Key was used with another request."),
     503: OpenApiResponse(ErrorOutput, description="The AI provider is unavailable or out of credit, or the server lacks a font."),
 }
+# 400, 401, 403 and the 429s (the monthly limit and the burst throttle, told apart by `code`) are
+# documented for every AI operation by backend.core.schema from the view's attributes.
 
 
 class AIEndpoint(APIView):
@@ -50,6 +45,7 @@ class AIEndpoint(APIView):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "ai_burst"
+    usage_limit_error = UsageLimitErrorOutput  # the 429 when the plan's monthly units are used up
 
     def handle_exception(self, exc):
         return super().handle_exception(domain_error(exc) or exc)
@@ -79,14 +75,15 @@ class CaptionView(AIEndpoint):
 
 
 class PosterView(AIEndpoint):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser]  # a product photo may be uploaded
 
     @extend_schema(
         summary="An offer poster (saved to the media library) with captions",
-        description="201 when the poster is drawn inline; 202 with a job to poll at /api/textile/jobs/{id}/ when a "
-        "worker draws it (settings.AI_POSTER_BACKGROUND). Counts one `poster` unit; its captions are included.",
-        request={"multipart/form-data": PosterInput, "application/json": PosterInput},
-        responses={201: PosterOutput, 202: PosterJobOutput, **AI_ERRORS},
+        description="201 when the poster is drawn inline; 202 with the job when a worker draws it "
+        "(settings.AI_POSTER_BACKGROUND): poll the `Location` header (/api/textile/jobs/{id}/), which answers the same "
+        "job. Counts one `poster` unit; its captions are included.",
+        request={"multipart/form-data": PosterInput},
+        responses={201: PosterOutput, 202: JobOutput, **AI_ERRORS},
     )
     @idempotent
     def post(self, request):
@@ -101,7 +98,10 @@ class PosterView(AIEndpoint):
         )
         outcome = poster_request(organization=organization, user=request.user, **body.service_kwargs())
         if isinstance(outcome, GenerationJob):
-            response = Response(PosterJobOutput({"job": outcome}).data, status=status.HTTP_202_ACCEPTED)
+            response = Response(
+                JobOutput(outcome).data, status=status.HTTP_202_ACCEPTED,
+                headers={"Location": request.build_absolute_uri(reverse("generation-job-detail", kwargs={"pk": outcome.pk}))},
+            )
         else:
             response = Response(PosterOutput(outcome.as_dict()).data, status=status.HTTP_201_CREATED)
         return _with_quota(response, organization=organization, operation=Operation.POSTER)

@@ -7,7 +7,7 @@ from .services import upload_size_problem
 
 
 class MediaAssetOutput(serializers.ModelSerializer):
-    url = serializers.CharField(read_only=True)
+    url = serializers.URLField(read_only=True, help_text="Where platforms and apps fetch the file (PUBLIC_BASE_URL).")
     thumbnail_url = serializers.CharField(read_only=True, allow_null=True, help_text="Videos: the poster frame (JPEG); null for images.")
     codec = serializers.CharField(source="video_codec", read_only=True, help_text="Videos: the video codec (h264, hevc, ...); empty for images.")
     duration = serializers.FloatField(read_only=True, allow_null=True, help_text="Videos: seconds; null for images.")

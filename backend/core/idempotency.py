@@ -104,6 +104,7 @@ def idempotent(view_method=None, *, secret_fields: tuple[str, ...] = ()):
                 transaction.set_rollback(True)
             return response
 
+    wrapper.postloom_idempotent = True  # the schema documents the header (backend.core.schema)
     return wrapper
 
 

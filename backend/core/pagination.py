@@ -80,6 +80,16 @@ class PageNumberPagination(BasePageNumberPagination):
     max_page_size = 100
     cursor_query_param = "cursor"
 
+    def get_page_size(self, request):
+        """1 to 100 (default 20): a page size outside the bounds is a 400, not silently changed."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        size = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [f"A page size is a whole number from 1 to {self.max_page_size}."]})
+        return size
+
     # --- Dispatch -------------------------------------------------------------------------
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -145,22 +155,30 @@ class PageNumberPagination(BasePageNumberPagination):
             "properties": {
                 "count": {
                     "type": "integer",
-                    "example": 123,
+                    "minimum": 0,
                     "description": "Rows in the list, exact up to the cap (absent with `cursor`).",
                 },
                 "count_capped": {
                     "type": "boolean",
                     "description": "True when the list has more rows than `count` (absent with `cursor`).",
                 },
-                "next": {"type": "string", "nullable": True, "format": "uri", "example": "http://api.example.org/accounts/?cursor=eyJ2Ijo"},
-                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "next": {"type": ["string", "null"], "format": "uri", "description": "The next page; null on the last."},
+                "previous": {"type": ["string", "null"], "format": "uri", "description": "The previous page; null on the first."},
                 "results": schema,
             },
         }
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return [
-            *super().get_schema_operation_parameters(view),
+            {
+                "name": self.page_query_param, "required": False, "in": "query",
+                "description": "A page number (from 1).", "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param, "required": False, "in": "query",
+                "description": f"Results per page (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size, "default": self.page_size},
+            },
             {
                 "name": self.cursor_query_param,
                 "required": False,

@@ -28,7 +28,7 @@ def task_enqueue(name: str, *args: Any, on_unavailable: Callable[[], None] | Non
 
     def send() -> None:
         try:
-            current_app.signature(name, args=args).delay()
+            _send(name, args)
         except BROKER_ERRORS as exc:
             if on_unavailable is None:
                 raise
@@ -36,3 +36,13 @@ def task_enqueue(name: str, *args: Any, on_unavailable: Callable[[], None] | Non
             on_unavailable()
 
     transaction.on_commit(send)
+
+
+def _send(name: str, args: tuple) -> None:
+    app = current_app
+    if name not in app.tasks:
+        # Outside a worker nothing has imported the tasks modules yet, and a signature of an
+        # unregistered task is sent to the broker even under CELERY_TASK_ALWAYS_EAGER: import
+        # them as a worker does at start (autodiscovery).
+        app.loader.import_default_modules()
+    app.signature(name, args=args).delay()

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import ISO_8601, SkipField
 from rest_framework.relations import PKOnlyObject
@@ -96,3 +97,8 @@ class FastOutput:
             except SkipField:
                 continue
         return row
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class JSONObjectField(serializers.DictField):
+    """A JSON object whose keys depend on something else (e.g. a platform's metadata)."""

@@ -12,10 +12,10 @@ from backend.accounts.serializers import validate_timezone_name
 from backend.core.datetimes import BoundedDateTimeField
 from backend.core.serializer_fields import BoundedListField
 from backend.assets.models import MediaAsset
-from backend.core.serializers import FastOutput
+from backend.core.serializers import FastOutput, JSONObjectField
 from backend.social.models import SocialAccount
 from backend.social.platforms.registry import all_services
-from backend.social.serializers import HashtagsField
+from backend.social.serializers import HashtagsField, PlatformField
 
 from .models import PublishAttempt, ScheduledPost
 
@@ -71,7 +71,7 @@ class PostInput(ScheduleTimeMixin, serializers.Serializer):
     timezone = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     status = serializers.ChoiceField(choices=[("draft", "Draft")], required=False, help_text="Only `draft` may be given.")
     max_retries = serializers.IntegerField(required=False, min_value=0, max_value=10)
-    metadata = serializers.DictField(required=False, default=dict)
+    metadata = JSONObjectField(required=False, default=dict, help_text="Free-form data kept with the post.")
     first_comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=8000, trim_whitespace=False,
                                           help_text="Published as a comment (X: a reply) after the post succeeds.")
 
@@ -103,7 +103,7 @@ class PostUpdateInput(ScheduleTimeMixin, serializers.Serializer):
     scheduled_time = LocalDateTimeField()
     timezone = serializers.CharField(allow_blank=True, max_length=64)
     max_retries = serializers.IntegerField(min_value=0, max_value=10)
-    metadata = serializers.DictField()
+    metadata = JSONObjectField(help_text="Free-form data kept with the post.")
     first_comment = serializers.CharField(allow_blank=True, max_length=8000, trim_whitespace=False)
 
     def __init__(self, *args, post: ScheduledPost | None = None, **kwargs):
@@ -175,6 +175,10 @@ class BulkPostInput(ScheduleTimeMixin, serializers.Serializer):
 
 
 class PostOutput(FastOutput, serializers.ModelSerializer):
+    platform = PlatformField(read_only=True, help_text="The account's platform.")
+    hashtags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    metadata = JSONObjectField(read_only=True)
+    permalink = serializers.SerializerMethodField()
     asset_url = serializers.SerializerMethodField()
     asset_id = serializers.PrimaryKeyRelatedField(source="asset", read_only=True, allow_null=True)
 
@@ -192,6 +196,10 @@ class PostOutput(FastOutput, serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_asset_url(self, post: ScheduledPost) -> str | None:
         return post.asset.url if post.asset_id else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True, help_text="The post on the platform; null until posted."))
+    def get_permalink(self, post: ScheduledPost) -> str | None:
+        return post.permalink or None
 
 
 class BulkPostOutput(serializers.Serializer):
@@ -232,7 +240,7 @@ def _reasonable_date(value):
 class AnalyticsInput(serializers.Serializer):
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
-    platform = serializers.CharField(required=False, max_length=32)
+    platform = PlatformField(required=False)
     organization = MemberOrganizationField(required=False)
 
     def validate_date_from(self, value):

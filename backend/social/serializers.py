@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from backend.accounts.fields import MemberObjectField, MemberOrganizationField
 from backend.assets.models import MediaAsset
+from backend.core.serializers import JSONObjectField
 from backend.assets.serializers import MediaAssetOutput
 from backend.core.datetimes import BoundedDateTimeField
 from backend.core.serializer_fields import BoundedListField
@@ -39,6 +40,8 @@ class HashtagsField(BoundedListField):
 
 
 class SocialAccountOutput(serializers.ModelSerializer):
+    platform = PlatformField(read_only=True)
+    metadata = JSONObjectField(read_only=True, help_text="Platform-specific settings (see README, Connecting platforms).")
     has_refresh_token = serializers.SerializerMethodField()
 
     class Meta:
@@ -60,7 +63,8 @@ class SocialAccountInput(serializers.Serializer):
     refresh_token = serializers.CharField(write_only=True, required=False, allow_blank=True, default="", max_length=4096)
     expires_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
     external_id = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    metadata = serializers.DictField(required=False, default=dict)
+    metadata = JSONObjectField(required=False, default=dict, help_text="Platform-specific settings, e.g. WhatsApp's "
+                               "phone_number_id and recipients (see README, Connecting platforms).")
 
     def validate(self, data):
         service = get_service(data["platform"])
@@ -99,7 +103,7 @@ class VideoRequirementsOutput(serializers.Serializer):
 
 
 class PlatformOutput(serializers.Serializer):
-    platform = serializers.CharField()
+    platform = PlatformField()
     name = serializers.CharField()
     caption_max = serializers.IntegerField()
     caption_counting = serializers.CharField()
@@ -190,6 +194,7 @@ class SandboxCommentOutput(serializers.ModelSerializer):
 
 
 class SandboxPublicationOutput(serializers.ModelSerializer):
+    media = serializers.ListField(child=serializers.URLField(), read_only=True, help_text="URLs of the media received.")
     comments = SandboxCommentOutput(many=True, read_only=True, help_text="First comments the sandbox received on this publication")
     media_details = SandboxMediaOutput(many=True, read_only=True, help_text="What was received of each media item.")
 

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from django.shortcuts import get_object_or_404
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,7 +13,6 @@ from backend.accounts.selectors import member_scope, organization_for_write
 from backend.assets.models import MediaAsset
 from backend.core.idempotency import idempotent
 from backend.accounts.permissions import org_roles
-from backend.core.parsers import JSONParser
 
 from . import services
 from .models import SandboxPublication, SocialAccount, VideoFitJob
@@ -38,7 +37,7 @@ from .videofits import video_fit_request
 
 
 class PlatformListView(APIView):
-    @extend_schema(responses=PlatformOutput(many=True), tags=["social"])
+    @extend_schema(responses=PlatformOutput(many=True), tags=["social"], summary="The platforms and their rules")
     def get(self, request):
         rows = [{"platform": s.platform, "name": s.name, **s.requirements.as_dict()} for s in all_services()]
         return Response(PlatformOutput(rows, many=True).data)
@@ -56,7 +55,8 @@ class SocialAccountViewSet(
     def get_queryset(self):
         return member_scope(SocialAccount.objects.all(), user=self.request.user)
 
-    @extend_schema(request=SocialAccountInput, responses={201: SocialAccountOutput})
+    @extend_schema(request=SocialAccountInput, responses={201: SocialAccountOutput},
+                   summary="Connect an account manually (sandbox, WhatsApp, or with tokens you have)")
     @idempotent
     def create(self, request, *args, **kwargs):
         body = SocialAccountInput(data=request.data, context={"request": request})
@@ -64,6 +64,7 @@ class SocialAccountViewSet(
         account = services.social_account_connect(by=request.user, **body.validated_data)
         return Response(SocialAccountOutput(account).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(summary="Disconnect an account (its unpublished posts are cancelled)", responses={204: None})
     def destroy(self, request, *args, **kwargs):
         self.disconnect(account=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -107,9 +108,10 @@ class VideoFitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
 
 class PreflightView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # an image may be uploaded
 
-    @extend_schema(request={"application/json": PreflightInput, "multipart/form-data": PreflightInput}, responses=PreflightOutput, tags=["social"])
+    @extend_schema(request={"multipart/form-data": PreflightInput}, responses=PreflightOutput, tags=["social"],
+                   summary="Check a post against a platform's rules (and fix its image)")
     def post(self, request):
         body = PreflightInput(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)

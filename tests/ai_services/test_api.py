@@ -192,12 +192,15 @@ def test_poster_inline_is_saved_and_can_be_scheduled(owner_client, org, sandbox,
     assert scheduled.data["asset_id"] == poster["asset_id"]
 
 
-def test_poster_from_an_existing_asset_as_json(owner_client, org):
+def test_poster_from_an_existing_asset(owner_client, org):
+    # The poster operation takes multipart/form-data (a photo may be uploaded); JSON is a 415.
+    assert owner_client.post(POSTER, {"asset_id": 1, "title": "Saree"}, format="json").status_code == 415
+
     uploaded = owner_client.post("/api/media/", {"file": upload()}, format="multipart")
     assert uploaded.status_code == 201
 
     response = owner_client.post(POSTER, {"asset_id": uploaded.data["id"], "title": "Cotton Kurti", "size": "story",
-                                          "language": "en"}, format="json")
+                                          "language": "en"}, format="multipart")
 
     assert response.status_code == 201, response.data
     assert (response.data["poster"]["width"], response.data["poster"]["height"]) == (1080, 1920)
@@ -206,7 +209,7 @@ def test_poster_from_an_existing_asset_as_json(owner_client, org):
 def test_poster_with_another_orgs_asset_is_a_400(owner_client, other_org):
     foreign = MediaAsset.objects.create(organization=other_org, file="x.jpg", format="JPEG", content_type="image/jpeg",
                                         width=10, height=10, size=10, sha256="0" * 64)
-    response = owner_client.post(POSTER, {"asset_id": foreign.id, "title": "Saree"}, format="json")
+    response = owner_client.post(POSTER, {"asset_id": foreign.id, "title": "Saree"}, format="multipart")
     assert response.status_code == 400 and "asset_id" in response.data
 
 
@@ -259,8 +262,9 @@ def test_poster_in_the_background(owner_client, org, settings, django_capture_on
         response = owner_client.post(POSTER, poster_body(), format="multipart")
 
     assert response.status_code == 202, response.data
-    job = response.data["job"]
+    job = response.data  # the job itself, at top level, as GET /api/textile/jobs/{id}/ answers it
     assert job["status"] == "queued" and job["kind"] == "poster"
+    assert response["Location"] == f"http://testserver/api/textile/jobs/{job['id']}/"
     assert len(callbacks) == 1
     assert used(org, "poster") == 1  # reserved when the job was accepted
 
@@ -288,7 +292,7 @@ def test_openai_with_auto_runs_in_the_background_and_fails_cleanly(owner_client,
         response = owner_client.post(POSTER, poster_body(), format="multipart")
 
     assert response.status_code == 202, response.data
-    job = owner_client.get(f"/api/textile/jobs/{response.data['job']['id']}/").data
+    job = owner_client.get(f"/api/textile/jobs/{response.data['id']}/").data
     assert job["status"] == "failed"
     assert job["error"]["code"] == "ai_provider_transient"
     assert job["result"] is None
@@ -301,7 +305,7 @@ def test_a_job_runs_once(owner_client, org, settings, django_capture_on_commit_c
 
     settings.AI_POSTER_BACKGROUND = "always"
     with django_capture_on_commit_callbacks(execute=True):
-        job_id = owner_client.post(POSTER, poster_body(), format="multipart").data["job"]["id"]
+        job_id = owner_client.post(POSTER, poster_body(), format="multipart").data["id"]
 
     assert poster_job_run(job_id=job_id) is None  # a duplicate message finds nothing to do
     assert MediaAsset.objects.filter(source=MediaAsset.Source.POSTER).count() == 1
@@ -311,7 +315,7 @@ def test_job_of_another_org_is_a_404(client_for, member, other_org, org, setting
                                      django_capture_on_commit_callbacks):
     settings.AI_POSTER_BACKGROUND = "always"
     with django_capture_on_commit_callbacks(execute=True):
-        job_id = owner_client.post(POSTER, poster_body(), format="multipart").data["job"]["id"]
+        job_id = owner_client.post(POSTER, poster_body(), format="multipart").data["id"]
 
     stranger = client_for(member(other_org, Role.OWNER))
     assert stranger.get(f"/api/textile/jobs/{job_id}/").status_code == 404
@@ -345,7 +349,7 @@ def test_broker_down_fails_the_job_and_gives_the_unit_back(owner_client, org, se
         response = owner_client.post(POSTER, poster_body(), format="multipart")
 
     assert response.status_code == 202
-    job = owner_client.get(f"/api/textile/jobs/{response.data['job']['id']}/").data
+    job = owner_client.get(f"/api/textile/jobs/{response.data['id']}/").data
     assert job["status"] == "failed" and job["error"]["code"] == "queue_unavailable"
     assert used(org, "poster") == 0
 
@@ -353,7 +357,7 @@ def test_broker_down_fails_the_job_and_gives_the_unit_back(owner_client, org, se
 def test_poster_from_an_asset_whose_file_is_gone_is_a_400(owner_client, org):
     asset = MediaAsset.objects.create(organization=org, file="org-1/missing.jpg", format="JPEG",
                                       content_type="image/jpeg", width=10, height=10, size=10, sha256="0" * 64)
-    response = owner_client.post(POSTER, {"asset_id": asset.id, "title": "Saree"}, format="json")
+    response = owner_client.post(POSTER, {"asset_id": asset.id, "title": "Saree"}, format="multipart")
     assert response.status_code == 400 and "asset_id" in response.data
     assert used(org, "poster") == 0
 

@@ -186,7 +186,8 @@ BODIES: dict[tuple[str, str], Callable[[World, User], Any]] = {
     ("PATCH", "/api/webhooks/{id}/"): lambda w, u: {"description": "patched"},
     ("POST", "/api/schedule/import/"): lambda w, u: {"file": SimpleUploadedFile("posts.csv", _csv(w), "text/csv"), "dry_run": "false"},
 }
-MULTIPART = {("POST", "/api/media/"), ("POST", "/api/schedule/import/")}
+# Operations whose one documented request content type is multipart (they may carry a file).
+MULTIPART = {("POST", "/api/media/"), ("POST", "/api/social/preflight/"), ("POST", "/api/textile/poster/"), ("POST", "/api/schedule/import/")}
 
 
 def _csv(w: World) -> bytes:

@@ -72,7 +72,7 @@ class LiveStack:
         self.manage("migrate", "--noinput")
         log = open(self.dir / "server.log", "w")
         self.procs.append(subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload", "--insecure"],
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         ))
         wlog = open(self.dir / "worker.log", "w")
@@ -219,6 +219,9 @@ def test_done_means_sign_up_connect_generate_a_poster_schedule_it_and_see_it_pos
     generate_poster(page, live, photo, "Kanchipuram silk saree", "2499")
     poster = page.locator("#poster")
     poster.wait_for()
+    # The <img> is in the page before its file has loaded: wait for the load to end, then check
+    # that it ended with an image (a broken one completes with naturalWidth 0).
+    page.wait_for_function("() => document.querySelector('#poster').complete")
     assert page.evaluate("() => document.querySelector('#poster').naturalWidth") > 0
     assert page.locator("#studio-usage [data-ai=poster]").inner_text() == "0"
     assert_accessible(page)
@@ -247,6 +250,7 @@ def test_done_means_sign_up_connect_generate_a_poster_schedule_it_and_see_it_pos
     details.click()
     dialog = page.locator("#modal dialog")
     dialog.locator("[data-attempt=success]").wait_for()
+    dialog.locator("img").evaluate("img => img.complete || new Promise(done => { img.onload = img.onerror = done; })")
     assert dialog.locator("img").evaluate("img => img.naturalWidth") > 0  # the poster went out with the post
     dialog.locator("[data-action=refresh_metrics]").click()
     page.locator("#toasts").get_by_text("Reading the engagement figures").wait_for()

@@ -171,7 +171,11 @@ def test_list_filters_search_ordering_and_pagination(owner_client, make_post):
     assert paged.data["count"] == 3 and len(paged.data["results"]) == 2 and paged.data["next"]
     assert owner_client.get("/api/schedule/", {"status": "nonsense"}).status_code == 400
     assert owner_client.get("/api/schedule/", {"scheduled_after": "yesterday"}).status_code == 400
-    assert owner_client.get("/api/schedule/", {"page_size": 1000}).data["count"] == 3
+    # Page sizes outside 1..100 and unknown orderings are 400s (as documented), not silently changed.
+    assert owner_client.get("/api/schedule/", {"page_size": 1000}).status_code == 400
+    assert owner_client.get("/api/schedule/", {"page_size": 0}).status_code == 400
+    assert "ordering" in owner_client.get("/api/schedule/", {"ordering": "caption"}).data
+    assert owner_client.get("/api/schedule/", {"page_size": 100}).data["count"] == 3
 
 
 def test_edit_while_editable_and_409_after(owner_client, make_post):

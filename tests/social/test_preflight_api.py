@@ -37,14 +37,20 @@ def test_preflight_reports_problems_and_keeps_a_fixed_rendition(owner_client, or
         assert stored.format == "JPEG"
 
 
-def test_preflight_ok_post(owner_client):
+def test_preflight_takes_multipart_only(owner_client):
+    # One content type per operation: an image may be uploaded, so the body is multipart/form-data.
     response = owner_client.post("/api/social/preflight/", {"platform": "sandbox", "caption": "Hello"}, format="json")
+    assert response.status_code == 415 and response.data["code"] == "unsupported_media_type"
+
+
+def test_preflight_ok_post(owner_client):
+    response = owner_client.post("/api/social/preflight/", {"platform": "sandbox", "caption": "Hello"}, format="multipart")
     assert response.data == {"ok": True, "problems": [], "fixed_asset": None}
 
 
 def test_preflight_bad_input(owner_client):
-    assert owner_client.post("/api/social/preflight/", {"platform": "nope"}, format="json").status_code == 400
-    assert owner_client.post("/api/social/preflight/", {"platform": "sandbox", "asset_id": 999}, format="json").status_code == 404
+    assert owner_client.post("/api/social/preflight/", {"platform": "nope"}, format="multipart").status_code == 400
+    assert owner_client.post("/api/social/preflight/", {"platform": "sandbox", "asset_id": 999}, format="multipart").status_code == 404
     junk = owner_client.post("/api/social/preflight/", {"platform": "sandbox", "asset": SimpleUploadedFile("x.jpg", b"nope")}, format="multipart")
     assert junk.status_code == 200 and junk.data["problems"][0]["code"] == "invalid_image"
 
@@ -63,7 +69,7 @@ def test_hashtags_without_hash_count_in_preflight_as_they_do_when_scheduling(own
     assert checked.data["ok"] is False
     assert [p["code"] for p in checked.data["problems"]] == ["too_many_hashtags"]
 
-    thirty = owner_client.post("/api/social/preflight/", {"platform": "instagram", "caption": "New silk", "hashtags": tags[:30]}, format="json")
+    thirty = owner_client.post("/api/social/preflight/", {"platform": "instagram", "caption": "New silk", "hashtags": tags[:30]}, format="multipart")
     assert "too_many_hashtags" not in [p["code"] for p in thirty.data["problems"]]
 
     account = SocialAccount.objects.create(organization=org, platform="instagram", handle="shop", external_id="1784", access_token="t")
@@ -78,6 +84,6 @@ def test_hashtags_without_hash_count_in_preflight_as_they_do_when_scheduling(own
 
 
 def test_preflight_refuses_what_is_not_a_hashtag_as_scheduling_does(owner_client):
-    response = owner_client.post("/api/social/preflight/", {"platform": "sandbox", "hashtags": ["two words"]}, format="json")
+    response = owner_client.post("/api/social/preflight/", {"platform": "sandbox", "hashtags": ["two words"]}, format="multipart")
     assert response.status_code == 400
     assert "is not a hashtag" in response.data["hashtags"][0]
