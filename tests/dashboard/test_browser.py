@@ -206,6 +206,10 @@ def test_done_means_sign_up_connect_generate_a_poster_schedule_it_and_see_it_pos
     ahead and see it turn posted in the table without a reload; then its attempts and engagement
     from the table, and the studio's 429 once the month's one poster is used."""
     page = new_page()
+    # DEBUG is off and runserver has no --insecure: WhiteNoise serves the dashboard's own files.
+    for path, kind in (("dashboard/app.css", "text/css"), ("dashboard/vendor/htmx.min.js", "javascript"), ("dashboard/dashboard.js", "javascript")):
+        response = page.request.get(f"{live.url}/static/{path}")
+        assert response.ok and kind in response.headers["content-type"], (path, response.status)
     signup(page, live, "owner@shop.example")
     shot(page, "accounts-empty")
     connect_sandbox(page, live, "@lakshmi_silks")
