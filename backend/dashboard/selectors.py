@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from backend.accounts.models import Organization, User
+from backend.accounts.models import Invite, Organization, User, invite_token_hash
 from backend.accounts.selectors import member_scope
 from backend.ai_services.usage import usage_summary
 from backend.assets.models import MediaAsset
@@ -87,6 +87,10 @@ def org_media(*, user: User, organization: Organization, limit: int = 24) -> Que
     return member_scope(MediaAsset.objects.all(), user=user).filter(organization=organization).order_by("-id")[:limit]
 
 
+def org_asset(*, user: User, organization: Organization, pk: int) -> MediaAsset | None:
+    return member_scope(MediaAsset.objects.all(), user=user).filter(organization=organization, pk=pk).first()
+
+
 def week_calendar(*, user: User, organization: Organization) -> list[dict]:
     """This week's days (organization's timezone), each with its scheduled, pending and posted posts."""
     start, end = week_bounds(organization=organization)
@@ -100,3 +104,8 @@ def week_calendar(*, user: User, organization: Organization) -> list[dict]:
     for post in posts:
         days[(post.scheduled_time.astimezone(tz).date() - days[0]["date"]).days]["posts"].append(post)
     return days
+
+
+def invite_for_token(*, token: str) -> Invite | None:
+    """The invite a link names (for its page; accepting it is accounts.services.invite_accept)."""
+    return Invite.objects.filter(token_hash=invite_token_hash(token)).select_related("organization").first()

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", views.accounts_view, name="accounts"),
     path("accounts/connect/", views.account_connect, name="account-connect"),
     path("accounts/<int:pk>/disconnect/", views.account_disconnect, name="account-disconnect"),
+    path("accounts/<int:pk>/slots/", views.account_slots, name="account-slots"),
     path("accounts/oauth/<str:platform>/start/", views.oauth_start_view, name="oauth-start"),
     path("accounts/oauth/<str:platform>/callback/", views.oauth_callback_view, name="oauth-callback"),
     path("members/", views.members_view, name="members"),

@@ -10,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from rest_framework.exceptions import APIException, Throttled
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
@@ -50,7 +50,8 @@ def role_in(request: HttpRequest, organization: Organization | None) -> str | No
 
 
 def dashboard_view(view):
-    """Login required (a redirect to /app/login/; HTMX gets HX-Redirect), the user's language."""
+    """Login required (a redirect to /app/login/; HTMX gets HX-Redirect), the user's language, the
+    organization being worked on and its timezone (times are shown and entered in it)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -60,10 +61,11 @@ def dashboard_view(view):
                 return HttpResponse(status=204, headers={"HX-Redirect": login})
             return redirect_to_login(request.get_full_path(), login_url=login)
         lang = user_language(request.user)
-        with translation.override(lang):
+        request.organization = current_organization(request)
+        request.role = role_in(request, request.organization)
+        tz = (request.organization.timezone if request.organization else "") or "UTC"
+        with translation.override(lang), timezone.override(tz):
             request.LANGUAGE_CODE = lang
-            request.organization = current_organization(request)
-            request.role = role_in(request, request.organization)
             return view(request, *args, **kwargs)
 
     return wrapper

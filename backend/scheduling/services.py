@@ -127,6 +127,12 @@ def post_create(*, by: User, social_account: SocialAccount, scheduled_time: date
     return post
 
 
+def post_variant_fields(*, social_account: SocialAccount, fields: dict[str, Any], variants: dict[str, dict]) -> dict[str, Any]:
+    """One account's fields in a multi-account post: field by field, the account's variant, else
+    its platform's, else the shared fields."""
+    return {**fields, **variants.get(social_account.platform, {}), **variants.get(str(social_account.pk), {})}
+
+
 @transaction.atomic
 def post_bulk_create(
     *, by: User, social_accounts: list[SocialAccount], variants: dict[str, dict] | None = None, **fields
@@ -143,7 +149,7 @@ def post_bulk_create(
     group_id = uuid.uuid4()
     posts = []
     for index, account in enumerate(social_accounts):
-        own = {**fields, **variants.get(account.platform, {}), **variants.get(str(account.pk), {})}
+        own = post_variant_fields(social_account=account, fields=fields, variants=variants)
         try:
             posts.append(post_create(by=by, social_account=account, group_id=group_id, **own))
         except ValidationFailed as exc:

@@ -249,9 +249,13 @@ def test_owner_invites_an_editor_who_joins_with_the_link(web, owner, org, make_u
     response = csrf_post(web, "/app/members/", {"action": "invite", "email": "new@example.com", "role": "editor"})
     assert response.status_code == 200
     link = response.content.decode().split('id="invite-link" class="underline" href="', 1)[1].split('"', 1)[0]
+    assert 'data-invite="new@example.com"' in response.content.decode()  # listed until accepted
     invitee = make_user("new@example.com")
     guest = logged_in(DjangoClient(enforce_csrf_checks=True), invitee)
+    page = guest.get(link.replace("http://testserver", "")).content.decode()
+    assert f"{org.name} invites new@example.com to join as Editor." in page
     assert csrf_post(guest, link.replace("http://testserver", "")).status_code == 302
+    assert 'data-invite="new@example.com"' not in web.get("/app/members/").content.decode()
     from backend.accounts.models import Membership
 
     assert Membership.objects.get(user=invitee, organization=org).role == Role.EDITOR
@@ -332,3 +336,126 @@ def test_switching_organization(web, owner, member, other_org, make_post):
     csrf_post(web, "/app/organization/", {"organization": other_org.pk, "next": "/app/"})
     page = web.get("/app/").content.decode()
     assert "In the first shop" not in page and "Other Shop" in page
+
+
+def test_upcoming_and_week_follow_the_posts_after_an_action_and_on_the_poll(web, owner, make_post):
+    soon = make_post(Status.SCHEDULED, caption="Soon on sale")
+    later = make_post(Status.SCHEDULED, caption="Later on sale", due_in=timedelta(hours=2))
+    logged_in(web, owner)
+    upcoming = web.get("/app/").content.decode().split('id="upcoming"', 1)[1].split("</section>", 1)[0]
+    assert "Soon on sale" in upcoming and "Later on sale" in upcoming
+
+    # An action from the table answers with the table and, out of band, figures, upcoming, week.
+    body = csrf_post(web, f"/app/posts/{soon.pk}/cancel/", HTTP_HX_REQUEST="true").content.decode()
+    for part in ('id="stats" hx-swap-oob="true"', 'id="upcoming" hx-swap-oob="true"', 'id="week" hx-swap-oob="true"', 'id="toasts" hx-swap-oob="true"'):
+        assert part in body
+    upcoming = body.split('id="upcoming"', 1)[1].split("</section>", 1)[0]
+    assert "Soon on sale" not in upcoming and "Later on sale" in upcoming
+
+    # The 10-second poll (#stats) brings the upcoming list and the week with it.
+    ScheduledPost.objects.filter(pk=later.pk).update(status=Status.POSTED, posted_at=timezone.now(), external_post_id="sbx-9")
+    polled = web.get("/app/stats/", HTTP_HX_REQUEST="true").content.decode()
+    assert polled.lstrip().startswith('<section id="stats"')  # the poll's own target, swapped in place
+    assert 'data-stat="posted">1<' in polled and 'data-stat="scheduled">0<' in polled
+    assert "Nothing scheduled yet." in polled.split('id="upcoming"', 1)[1]
+    assert 'id="week" hx-swap-oob="true"' in polled
+
+
+def test_post_details_open_in_the_modal_and_refresh_themselves(web, owner, make_post):
+    from backend.scheduling.models import PublishAttempt
+
+    post = make_post(Status.FAILED, caption="Broken upload", error_message="The sandbox rejected the post, as asked.")
+    PublishAttempt.objects.create(post=post, started_at=timezone.now(), finished_at=timezone.now(), outcome="permanent",
+                                  error_message="The sandbox rejected the post, as asked.")
+    logged_in(web, owner)
+    table = web.get("/app/posts/table/").content.decode()
+    assert f'hx-get="/app/posts/{post.pk}/?modal=1"' in table and 'data-action="details"' in table
+    modal = web.get(f"/app/posts/{post.pk}/", {"modal": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert '<dialog open id="post-dialog"' in modal
+    assert "<html" not in modal and 'data-attempt="permanent"' in modal and "rejected" in modal
+    live = web.get(f"/app/posts/{post.pk}/", {"part": "live"}).content.decode()
+    assert live.startswith('<div id="post-live"') and "<dialog" not in live
+
+    # Retry from the details: the same service as the table, the details answer with a toast.
+    body = csrf_post(web, f"/app/posts/{post.pk}/retry/", {"view": "post"}, HTTP_HX_REQUEST="true").content.decode()
+    post.refresh_from_db()
+    assert post.status == Status.SCHEDULED
+    assert body.startswith('<div id="post-live"') and 'data-status="scheduled"' in body and "Post scheduled again." in body
+
+
+def test_engagement_is_read_on_demand_from_the_post_page(web, owner, make_post, django_capture_on_commit_callbacks):
+    import backend.scheduling.tasks  # noqa: F401  (registers the task sent by name, as a worker would)
+
+    draft = make_post(Status.SCHEDULED)
+    logged_in(web, owner)
+    assert 'data-action="refresh_metrics"' not in web.get(f"/app/posts/{draft.pk}/").content.decode()
+    refused = csrf_post(web, f"/app/posts/{draft.pk}/refresh_metrics/", {"view": "post"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Only posted posts have metrics" in refused  # the service's 409, as a toast
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish = csrf_post(web, f"/app/posts/{draft.pk}/publish_now/", HTTP_HX_REQUEST="true")
+    assert publish.status_code == 200
+    draft.refresh_from_db()
+    assert draft.status == Status.POSTED
+    page = web.get(f"/app/posts/{draft.pk}/").content.decode()
+    assert 'data-action="refresh_metrics"' in page and "No reading yet." in page
+    with django_capture_on_commit_callbacks(execute=True):
+        body = csrf_post(web, f"/app/posts/{draft.pk}/refresh_metrics/", {"view": "post"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Reading the engagement figures" in body
+    page = web.get(f"/app/posts/{draft.pk}/").content.decode()
+    assert 'data-metric="likes"' in page  # the sandbox's reading, fetched by the task
+
+
+def test_times_are_in_the_organizations_timezone_in_pages_and_partials(web, owner, org, make_post):
+    from datetime import datetime, timezone as dt_timezone
+
+    org.timezone = "Asia/Kolkata"
+    org.save(update_fields=["timezone"])
+    post = make_post(Status.SCHEDULED, caption="Kolkata time")
+    post.scheduled_time = datetime(2030, 1, 7, 4, 0, tzinfo=dt_timezone.utc)
+    post.save(update_fields=["scheduled_time"])
+    logged_in(web, owner)
+    for url in ("/app/", "/app/posts/table/", f"/app/posts/{post.pk}/", f"/app/posts/{post.pk}/?part=live"):
+        body = web.get(url).content.decode()
+        assert "09:30" in body and "04:00" not in body, url
+
+
+def test_switching_language_or_organization_answers_with_a_toast(web, owner, other_org):
+    from backend.accounts.models import Membership
+
+    Membership.objects.create(user=owner, organization=other_org, role=Role.OWNER)
+    logged_in(web, owner)
+    response = csrf_post(web, "/app/organization/", {"organization": other_org.pk, "next": "/app/"})
+    assert response.status_code == 302
+    assert "You are working on Other Shop." in web.get("/app/").content.decode()
+    csrf_post(web, "/app/language/", {"language": "hi", "next": "/app/"})
+    assert "भाषा बदल गई।" in web.get("/app/").content.decode()
+
+
+def test_owner_revokes_an_invite_and_its_link_stops_working(web, owner, org, make_user):
+    logged_in(web, owner)
+    response = csrf_post(web, "/app/members/", {"action": "invite", "email": "late@example.com", "role": "viewer"})
+    link = response.content.decode().split('id="invite-link" class="underline" href="', 1)[1].split('"', 1)[0]
+    from backend.accounts.models import Invite
+
+    invite = Invite.objects.get(email="late@example.com")
+    revoked = csrf_post(web, "/app/members/", {"action": "revoke", "invite_id": invite.pk})
+    assert revoked.status_code == 302
+    page = web.get("/app/members/").content.decode()
+    assert "Invite revoked." in page and 'data-invite="late@example.com"' not in page
+    guest = logged_in(DjangoClient(enforce_csrf_checks=True), make_user("late@example.com"))
+    csrf_post(guest, link.replace("http://testserver", ""))
+    assert "No such invite." in guest.get("/app/").content.decode()
+
+
+def test_compose_check_runs_the_preflight_on_the_chosen_library_image(web, owner, org, sandbox):
+    from backend.assets.services import media_asset_create
+    from tests.conftest import make_image
+
+    instagram = SocialAccount.objects.create(organization=org, platform="instagram", handle="@insta", connected_by=owner, access_token="t")
+    png = media_asset_create(organization=org, data=make_image(fmt="PNG"), uploaded_by=owner, original_name="square.png")
+    logged_in(web, owner)
+    body = csrf_post(web, "/app/compose/check/", {"social_accounts": [sandbox.pk, instagram.pk], "caption": "x", "asset_id": png.pk}).content.decode()
+    instagram_row = body.split('data-check="instagram"', 1)[1].split("</li>\n", 1)[0]
+    assert "border-red-300" in instagram_row and "JPEG" in instagram_row  # Instagram takes JPEG only
+    assert "border-green-300" in body.split('data-check="sandbox"', 1)[1].split("</li>", 1)[0]

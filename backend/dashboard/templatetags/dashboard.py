@@ -32,3 +32,38 @@ def status_label(status: str) -> str:
         "posted": _("posted"), "failed": _("failed"), "cancelled": _("cancelled"),
     }
     return labels.get(status, status)
+
+
+@register.simple_tag
+def outcome_label(outcome: str) -> str:
+    """A publish attempt's outcome (scheduling.PublishAttempt.Outcome) in the user's language."""
+    labels = {
+        "in_progress": _("in progress"), "success": _("success"), "transient": _("temporary error"),
+        "rate_limited": _("rate limited"), "auth": _("login expired"), "permanent": _("rejected"),
+        "unconfirmed": _("outcome unknown"),
+    }
+    return labels.get(outcome, outcome)
+
+
+@register.simple_tag
+def metric_label(name: str) -> str:
+    """An engagement figure's name (scheduling.metrics.FIELDS) in the user's language."""
+    labels = {
+        "likes": _("Likes"), "comments": _("Comments"), "shares": _("Shares"), "views": _("Views"),
+        "reach": _("Reach"), "impressions": _("Impressions"),
+    }
+    return labels.get(name, name)
+
+
+@register.simple_tag
+def role_label(role: str) -> str:
+    """A member's role (accounts.Role) in the user's language."""
+    labels = {"owner": _("Owner"), "admin": _("Admin"), "editor": _("Editor"), "viewer": _("Viewer")}
+    return labels.get(role, role)
+
+
+@register.simple_tag
+def first_comment_label(status: str) -> str:
+    """A first comment's status (scheduling.ScheduledPost.FirstCommentStatus) in the user's language."""
+    labels = {"none": _("after the post is published"), "pending": _("being published"), "posted": _("posted"), "failed": _("failed")}
+    return labels.get(status, status)
