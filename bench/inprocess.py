@@ -235,8 +235,8 @@ def publish_figures(dataset, *, count: int) -> tuple[Timed, Timed, str]:
             )
             attempt_id = cursor.fetchone()[0]
             cursor.execute(
-                f"INSERT INTO {publication_table} (post_id, social_account_id, caption, media, external_id, published_at) "
-                "VALUES (%s, %s, %s, '[]', %s, %s) RETURNING id",
+                f"INSERT INTO {publication_table} (post_id, social_account_id, caption, media, media_details, external_id, published_at) "
+                "VALUES (%s, %s, %s, '[]', '[]', %s, %s) RETURNING id",
                 [bare_id, dataset.sandbox_account, "sandbox bare", f"bare-{bare_id}", now],
             )
             cursor.execute(f"UPDATE {attempt_table} SET outcome = 'success', finished_at = %s WHERE id = %s", [now, attempt_id])
