@@ -29,6 +29,7 @@ import secrets
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -205,11 +206,15 @@ def _json_safe(data: Any) -> Any:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def webhook_emit(*, organization_id: int, event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
+def webhook_emit(
+    *, organization_id: int, event: str, data: dict[str, Any] | Callable[[], dict[str, Any]]
+) -> list[WebhookDelivery]:
     """Write one delivery per active endpoint of the organization that wants `event`.
 
     Runs in the caller's transaction (an outbox): if the event's own change rolls back, so do
-    its deliveries. Never raises for a receiver's sake; nothing is sent here.
+    its deliveries. Never raises for a receiver's sake; nothing is sent here. `data` may be a
+    function building the payload: it is called only when an endpoint wants the event (most
+    organizations have none, and a publish should not pay for a serializer nobody reads).
     """
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
@@ -221,7 +226,7 @@ def webhook_emit(*, organization_id: int, event: str, data: dict[str, Any]) -> l
         return []
     now = timezone.now()
     event_id = uuid.uuid4()
-    payload = {"id": str(event_id), "type": event, "created_at": now.isoformat(), "organization": organization_id, "data": _json_safe(data)}
+    payload = {"id": str(event_id), "type": event, "created_at": now.isoformat(), "organization": organization_id, "data": _json_safe(data() if callable(data) else data)}
     return WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
             endpoint=endpoint, event_id=event_id, event=event, payload=payload, next_attempt_at=now,

@@ -11,7 +11,7 @@ Status = ScheduledPost.Status
 
 
 def post_event_emit(*, post: ScheduledPost, event: str) -> None:
-    webhook_emit(organization_id=post.organization_id, event=event, data=PostOutput(post).data)
+    webhook_emit(organization_id=post.organization_id, event=event, data=lambda: PostOutput(post).data)
 
 
 def post_outcome_events(*, post: ScheduledPost, error: PublishError | None = None) -> None:
