@@ -37,10 +37,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.core.serializers.json import DjangoJSONEncoder
+
+from backend.core.statements import names
 
 from .models import MANAGER_ROLES, Organization, WebhookDelivery, WebhookEndpoint
 from .permissions import require_role
@@ -206,6 +208,13 @@ def _json_safe(data: Any) -> Any:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
+def _has_active_endpoint(organization_id: int) -> bool:
+    table, organization, active = names(WebhookEndpoint, "organization", "active")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {organization} = %s AND {active} LIMIT 1", [organization_id])
+        return cursor.fetchone() is not None
+
+
 def webhook_emit(
     *, organization_id: int, event: str, data: dict[str, Any] | Callable[[], dict[str, Any]]
 ) -> list[WebhookDelivery]:
@@ -218,6 +227,8 @@ def webhook_emit(
     """
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
+    if not _has_active_endpoint(organization_id):  # most organizations: one cheap indexed probe, nothing compiled
+        return []
     endpoints = [
         endpoint for endpoint in WebhookEndpoint.objects.filter(organization_id=organization_id, active=True)
         if event in endpoint.events

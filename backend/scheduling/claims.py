@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from backend.core.statements import columns, composable, instance_from_row
+from backend.core.statements import columns, composable, db_values, instance_from_row, names
 from backend.social.models import SocialAccount
 
 from .models import PublishAttempt, ScheduledPost
@@ -110,9 +110,11 @@ def claim_renew(claim: Claim, *, now: datetime | None = None) -> bool:
     """Renew the heartbeat while the claim is still this worker's; False (and `lost`) otherwise."""
     if claim.lost:
         return False
-    updated = ScheduledPost.objects.filter(pk=claim.post_id, status=Status.PUBLISHING, claim_token=claim.token).update(
-        heartbeat_at=now or timezone.now()
-    )
+    table, heartbeat, pk, status, token = names(ScheduledPost, "heartbeat_at", "id", "status", "claim_token")
+    params = db_values(ScheduledPost, heartbeat_at=now or timezone.now(), id=claim.post_id, status=Status.PUBLISHING, claim_token=claim.token)
+    with connection.cursor() as cursor:  # the fence runs before every final platform call: no queryset to compile
+        cursor.execute(f"UPDATE {table} SET {heartbeat} = %s WHERE {pk} = %s AND {status} = %s AND {token} = %s", params)
+        updated = cursor.rowcount
     if not updated:
         claim.lost = True
     return bool(updated)
