@@ -151,13 +151,21 @@ def test_posts_missed_beyond_the_tolerance_fail_and_recent_ones_publish(make_pos
     assert retried.status == S.POSTED
 
 
-def test_missed_posts_are_failed_in_one_statement_per_tick(make_post, django_assert_max_num_queries):
-    from backend.scheduling.outcomes import posts_settle_missed
+def test_missed_posts_are_failed_in_bulk_oldest_first_a_batch_per_tick(make_post, django_assert_max_num_queries, monkeypatch):
+    from backend.scheduling import outcomes
 
-    ids = [make_post(due_in=timedelta(hours=-2)).pk for _ in range(150)]
-    with django_assert_max_num_queries(1):
-        assert posts_settle_missed() == 150
-    assert set(ScheduledPost.objects.filter(pk__in=ids).values_list("status", "error_code")) == {(S.FAILED, "missed")}
+    monkeypatch.setattr(outcomes, "MISSED_BATCH_SIZE", 100)
+    ids = [make_post(due_in=timedelta(hours=-3) + timedelta(seconds=n)).pk for n in range(150)]
+    in_time = make_post(due_in=timedelta(minutes=-30))
+    with django_assert_max_num_queries(2):  # the oldest 100 read through post_due_idx, then one UPDATE
+        assert outcomes.posts_settle_missed() == 100
+    assert set(ScheduledPost.objects.filter(pk__in=ids[:100]).values_list("status", "error_code")) == {(S.FAILED, "missed")}
+    assert set(ScheduledPost.objects.filter(pk__in=ids[100:]).values_list("status", flat=True)) == {S.SCHEDULED}
+    assert outcomes.posts_settle_missed() == 50  # the next tick
+    with django_assert_max_num_queries(1):  # nothing missed: one read, no write
+        assert outcomes.posts_settle_missed() == 0
+    in_time.refresh_from_db()
+    assert in_time.status == S.SCHEDULED
 
 
 def test_the_claim_refuses_a_post_past_the_tolerance_and_fails_it_as_missed(make_post, settings):
