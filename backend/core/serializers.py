@@ -7,6 +7,11 @@ field once per serializer instance and then, per row, reads the model attribute 
 calls the field's own `to_representation`, so the JSON is exactly DRF's (the formatting rules stay
 in the DRF fields; `tests/core/test_serializers.py` compares both outputs field for field). A
 field the plan does not recognise takes DRF's generic path.
+
+The plan is kept per class (and settings' time zone) when every step reads the row alone (model
+columns, foreign-key ids, the serializer's own `get_<field>` methods, bound to each instance):
+building a ModelSerializer's fields deep-copies and maps every field, on each request otherwise.
+A serializer with a field on DRF's generic path (it may read the context) plans per instance.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
@@ -23,6 +29,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 _Step = tuple[str, Callable[[Any], Any]]
+_class_plans: dict[tuple, list] = {}  # (serializer class, TIME_ZONE, USE_TZ) -> its plan (see FastOutput)
 
 
 def _iso_datetime(field: serializers.DateTimeField) -> Callable[[Any], Any]:
@@ -46,16 +53,25 @@ class FastOutput:
     def _fast_plan(self) -> list[_Step]:
         plan = self.__dict__.get("_fast_plan_cache")
         if plan is None:
-            model = self.Meta.model
-            plan = [self._fast_step(model, field) for field in self._readable_fields]
+            key = (type(self), settings.TIME_ZONE, settings.USE_TZ)
+            shared = _class_plans.get(key)
+            if shared is None:
+                model = self.Meta.model
+                shared = [self._fast_step(model, field) for field in self._readable_fields]
+                if any(step is None for _, step in shared):  # a generic step: this instance's fields, not kept
+                    shared = [(name, step or self._generic_step(field)) for (name, step), field in zip(shared, self._readable_fields)]
+                else:
+                    _class_plans[key] = shared
+            # The serializer's own methods, bound to this instance (they may read its context).
+            plan = [(name, getattr(self, step) if isinstance(step, str) else step) for name, step in shared]
             self.__dict__["_fast_plan_cache"] = plan
         return plan
 
-    def _fast_step(self, model, field: serializers.Field) -> _Step:
+    def _fast_step(self, model, field: serializers.Field) -> tuple[str, Callable[[Any], Any] | str | None]:
+        """The field's step: a function of the row, a method name, or None (DRF's generic path)."""
         name = field.field_name
         if isinstance(field, serializers.SerializerMethodField):
-            method = getattr(self, field.method_name)
-            return name, method
+            return name, field.method_name
         attrs = getattr(field, "source_attrs", None) or []
         model_field = None
         if len(attrs) == 1:
@@ -81,13 +97,16 @@ class FastOutput:
         ):
             attname = model_field.attname
             return name, lambda instance, attname=attname: getattr(instance, attname)
+        return name, None
 
+    @staticmethod
+    def _generic_step(field: serializers.Field) -> Callable[[Any], Any]:
         def generic(instance, field=field):  # DRF's own path for this field
             attribute = field.get_attribute(instance)
             check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
             return None if check is None else field.to_representation(attribute)
 
-        return name, generic
+        return generic
 
     def to_representation(self, instance) -> dict[str, Any]:
         row = {}

@@ -61,3 +61,26 @@ def test_fast_output_equals_drf_output(varied_posts):
 def test_many_uses_the_same_rendering(varied_posts):
     posts = list(ScheduledPost.objects.filter(pk__in=[p.pk for p in varied_posts]).select_related("asset"))
     assert [dict(row) for row in PostOutput(posts, many=True).data] == [drf_output(post) for post in posts]
+
+
+def test_the_plan_is_shared_by_class_but_methods_and_time_zones_are_each_instances(varied_posts, settings):
+    from backend.core.serializers import FastOutput
+
+    class WithContext(FastOutput, serializers.ModelSerializer):
+        seen_by = serializers.SerializerMethodField()
+
+        class Meta:
+            model = ScheduledPost
+            fields = ["id", "scheduled_time", "seen_by"]
+
+        def get_seen_by(self, post) -> str:
+            return self.context["who"]
+
+    post = varied_posts[0]
+    assert WithContext(post, context={"who": "first"}).data["seen_by"] == "first"
+    assert WithContext(post, context={"who": "second"}).data["seen_by"] == "second"  # the shared plan, this instance's method
+    utc = WithContext(post, context={"who": "x"}).data["scheduled_time"]
+    settings.TIME_ZONE = "Asia/Kolkata"
+    kolkata = WithContext(post, context={"who": "x"}).data["scheduled_time"]
+    assert utc.endswith("Z") and kolkata.endswith("+05:30")  # a plan per time zone
+    assert kolkata == dict(serializers.ModelSerializer.to_representation(WithContext(context={"who": "x"}), post))["scheduled_time"]
