@@ -33,6 +33,7 @@ def update_sql(queryset: QuerySet, **values) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
+@cache
 def columns(model: type[Model], alias: str | None = None) -> str:
     """The model's concrete columns, quoted, in field order (for RETURNING / SELECT lists)."""
     quote = connections["default"].ops.quote_name
@@ -40,17 +41,28 @@ def columns(model: type[Model], alias: str | None = None) -> str:
     return ", ".join(prefix + quote(field.column) for field in model._meta.concrete_fields)
 
 
+@cache
+def _converters(model: type[Model], using: str) -> tuple[tuple[str, ...], tuple]:
+    """The model's attnames, and per concrete field its column and database converters (fixed per
+    model and database: found once per process, as a query's compiler finds them once per query)."""
+    connection = connections[using]
+    steps = []
+    for field in model._meta.concrete_fields:
+        column = field.get_col(model._meta.db_table)
+        steps.append((column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))))
+    return tuple(field.attname for field in model._meta.concrete_fields), tuple(steps)
+
+
 def instance_from_row(model: type[Model], values, using: str = "default") -> Model:
     """A model instance from its concrete columns (in `columns` order), converted as a query would."""
     connection = connections[using]
-    fields = model._meta.concrete_fields
+    attnames, steps = _converters(model, using)
     converted = []
-    for field, value in zip(fields, values):
-        column = field.get_col(model._meta.db_table)
-        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+    for (column, converters), value in zip(steps, values):
+        for converter in converters:
             value = converter(value, column, connection)
         converted.append(value)
-    return model.from_db(using, [field.attname for field in fields], converted)
+    return model.from_db(using, list(attnames), converted)
 
 
 @cache
