@@ -32,6 +32,30 @@ def note_beat_tick(sender=None, **kwargs) -> None:
         beat_tick_note()
 
 
+@signals.task_prerun.connect
+def reuse_healthy_connections(task=None, **kwargs) -> None:
+    """Before a task: keep this thread's database connections (settings.CELERY_DB_REUSE_MAX), except
+    one past DB_CONN_MAX_AGE, left broken by an error, or that no longer answers (PostgreSQL
+    restarted): those are closed and the task connects afresh."""
+    if task is None or task.request.is_eager:  # an eager task runs inside its caller's transaction
+        return
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
+
+
+@signals.task_postrun.connect
+def close_obsolete_connections(task=None, **kwargs) -> None:
+    if task is None or task.request.is_eager:
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
 _liveness = None
 
 

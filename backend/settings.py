@@ -418,6 +418,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # their redelivered messages lose the claim and do nothing.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Celery's Django fix-up closes every database connection before and after each task unless this
+# is set, so a worker opened a new PostgreSQL backend for every task (a chunk of up to 10 posts),
+# ignoring DB_CONN_MAX_AGE: a fifth of a publish went to connecting and warming up the backend.
+# Set this high, the fix-up never closes them; backend/celery.py instead closes, around each task,
+# only a connection that is past DB_CONN_MAX_AGE, broken, or no longer answers (as Django does
+# around each web request).
+CELERY_DB_REUSE_MAX = 2**62
 
 # --- Video uploads to platforms ----------------------------------------------------------------
 # TikTok FILE_UPLOAD chunks: 5-64 MB each (the last up to 128 MB), at most 1000; a video under 5 MB
