@@ -208,15 +208,22 @@ def _json_safe(data: Any) -> Any:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def _has_active_endpoint(organization_id: int) -> bool:
+def webhook_endpoints_exist_sql(organization_id: int) -> tuple[str, list]:
+    """An SQL boolean: has the organization an active endpoint? (A caller may put it in a statement
+    it runs anyway, and pass the answer to `webhook_emit`.)"""
     table, organization, active = names(WebhookEndpoint, "organization", "active")
+    return f"EXISTS (SELECT 1 FROM {table} WHERE {organization} = %s AND {active})", [organization_id]
+
+
+def _has_active_endpoint(organization_id: int) -> bool:
+    sql, params = webhook_endpoints_exist_sql(organization_id)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} WHERE {organization} = %s AND {active} LIMIT 1", [organization_id])
-        return cursor.fetchone() is not None
+        cursor.execute(f"SELECT {sql}", params)
+        return bool(cursor.fetchone()[0])
 
 
 def webhook_emit(
-    *, organization_id: int, event: str, data: dict[str, Any] | Callable[[], dict[str, Any]]
+    *, organization_id: int, event: str, data: dict[str, Any] | Callable[[], dict[str, Any]], endpoints_exist: bool | None = None
 ) -> list[WebhookDelivery]:
     """Write one delivery per active endpoint of the organization that wants `event`.
 
@@ -224,10 +231,14 @@ def webhook_emit(
     its deliveries. Never raises for a receiver's sake; nothing is sent here. `data` may be a
     function building the payload: it is called only when an endpoint wants the event (most
     organizations have none, and a publish should not pay for a serializer nobody reads).
+    `endpoints_exist`: `webhook_endpoints_exist_sql`'s answer, read in this transaction, if the
+    caller has it (None: it is read here).
     """
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
-    if not _has_active_endpoint(organization_id):  # most organizations: one cheap indexed probe, nothing compiled
+    if endpoints_exist is None:
+        endpoints_exist = _has_active_endpoint(organization_id)  # one cheap indexed probe, nothing compiled
+    if not endpoints_exist:  # most organizations
         return []
     endpoints = [
         endpoint for endpoint in WebhookEndpoint.objects.filter(organization_id=organization_id, active=True)

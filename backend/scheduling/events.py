@@ -10,16 +10,17 @@ from .serializers import PostOutput
 Status = ScheduledPost.Status
 
 
-def post_event_emit(*, post: ScheduledPost, event: str) -> None:
-    webhook_emit(organization_id=post.organization_id, event=event, data=lambda: PostOutput(post).data)
+def post_event_emit(*, post: ScheduledPost, event: str, endpoints_exist: bool | None = None) -> None:
+    webhook_emit(organization_id=post.organization_id, event=event, data=lambda: PostOutput(post).data, endpoints_exist=endpoints_exist)
 
 
-def post_outcome_events(*, post: ScheduledPost, error: PublishError | None = None) -> None:
+def post_outcome_events(*, post: ScheduledPost, error: PublishError | None = None, endpoints_exist: bool | None = None) -> None:
     """After a publish outcome is recorded: `post.posted`, or `post.failed` (plus
-    `post.needs_attention` when the platform may have the post and a person must check)."""
+    `post.needs_attention` when the platform may have the post and a person must check).
+    `endpoints_exist`: see `webhook_emit`."""
     if post.status == Status.POSTED:
-        post_event_emit(post=post, event="post.posted")
+        post_event_emit(post=post, event="post.posted", endpoints_exist=endpoints_exist)
     elif post.status == Status.FAILED:
-        post_event_emit(post=post, event="post.failed")
+        post_event_emit(post=post, event="post.failed", endpoints_exist=endpoints_exist)
         if error is not None and error.kind == ErrorKind.UNCONFIRMED:
-            post_event_emit(post=post, event="post.needs_attention")
+            post_event_emit(post=post, event="post.needs_attention", endpoints_exist=endpoints_exist)

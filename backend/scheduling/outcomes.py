@@ -24,6 +24,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from backend.accounts.webhooks import webhook_endpoints_exist_sql
 from backend.core.statements import composable, update_sql
 from backend.social.accounts import account_mark_needs_reconnect
 from backend.social.platforms.base import ErrorKind, PublishError, PublishResult
@@ -127,8 +128,9 @@ def _record(
         post_id=post_id, current=Status.PUBLISHING, to=post.status, where={"claim_token": claim.token} if claim is not None else {},
         claim_token=None, heartbeat_at=None, **changed,
     )
+    endpoints_exist = None
     if attempt is not None and composable():
-        moved = _move_and_finish(move, **finish)
+        moved, endpoints_exist = _move_and_finish(move, organization_id=post.organization_id, **finish)
     else:
         moved = transition_where(**move)
         _attempt_finish(**finish)
@@ -137,7 +139,7 @@ def _record(
     if result is not None:
         deliveries_link(post=post, result=result)  # a broadcast's accepted messages, for the status webhooks
         first_comment_queue(post, now=now)
-    post_outcome_events(post=post, error=error)  # webhook outbox rows, in this transaction
+    post_outcome_events(post=post, error=error, endpoints_exist=endpoints_exist)  # webhook outbox rows, in this transaction
     if result is None and error.kind == ErrorKind.AUTH and post.status == Status.FAILED:
         account_mark_needs_reconnect(account_id=post.social_account_id, token_version=token_version, reason=error.message)
     return post.status
@@ -147,21 +149,27 @@ def _attempt_fields(*, now, outcome: str, code: str, message: str) -> dict:
     return {"finished_at": now, "outcome": outcome, "error_code": code[:64], "error_message": message}
 
 
-def _move_and_finish(move: dict, *, post_id: int, attempt: PublishAttempt, started_at, now, outcome: str, code: str, message: str) -> bool:
+def _move_and_finish(
+    move: dict, *, organization_id: int, post_id: int, attempt: PublishAttempt, started_at, now, outcome: str, code: str, message: str
+) -> tuple[bool, bool]:
     """PostgreSQL: the post's conditional move and the attempt's outcome in one statement (both or,
-    if it fails, neither). Returns whether the post moved (it was still under the claim)."""
+    if it fails, neither), which also reads whether the organization has a webhook endpoint (so the
+    outbox needs no statement of its own when it has none). Returns whether the post moved (it was
+    still under the claim), and that answer."""
     fields = _attempt_fields(now=now, outcome=outcome, code=code, message=message)
     move_sql, move_params = transition_where_sql(**move)
     finish_sql, finish_params = update_sql(PublishAttempt.objects.filter(pk=attempt.pk), **fields)
+    hooks_sql, hooks_params = webhook_endpoints_exist_sql(organization_id)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH moved AS ({move_sql} RETURNING 1), finished AS ({finish_sql} RETURNING 1) SELECT (SELECT COUNT(*) FROM moved)",
-            (*move_params, *finish_params),
+            f"WITH moved AS ({move_sql} RETURNING 1), finished AS ({finish_sql} RETURNING 1) "
+            f"SELECT (SELECT COUNT(*) FROM moved), {hooks_sql}",
+            (*move_params, *finish_params, *hooks_params),
         )
-        moved = cursor.fetchone()[0] == 1
+        count, hooks = cursor.fetchone()
     for name, value in fields.items():
         setattr(attempt, name, value)
-    return moved
+    return count == 1, bool(hooks)
 
 
 def _attempt_finish(*, post_id: int, attempt: PublishAttempt | None, started_at, now, outcome: str, code: str, message: str) -> None:

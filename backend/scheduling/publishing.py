@@ -127,7 +127,8 @@ def post_publish(*, post_id: int) -> str:
     tolerance is refused by the claim and failed as `missed` here. The statements of a publish on
     PostgreSQL: the claim with the attempt's INSERT and the post's and account's rows (one
     statement), an account limit's window count if its platform has one (X), the fence before the
-    final platform call (one UPDATE), the outcome of the post and of the attempt (one statement);
+    final platform call (one UPDATE), the outcome of the post and of the attempt with the webhook
+    outbox's probe (one statement);
     a heartbeat UPDATE every PUBLISH_HEARTBEAT_SECONDS while it takes longer. Elsewhere (SQLite)
     the merged statements run one by one.
     """
