@@ -1,4 +1,4 @@
-"""The benchmark suite: `bench/run` (full size, ~10 min) or `bench/run --smoke` (CI, ~2 min).
+"""The benchmark suite: `bench/run` (full size, ~4 min on 2 idle cores) or `bench/run --smoke` (CI, ~2 min).
 
 Builds its own PostgreSQL database (posts loaded with COPY), measures every figure of issue 13
 against a baseline measured in the same run, and prints one table. Exits 1 when a correctness
