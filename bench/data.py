@@ -206,6 +206,13 @@ def posts_copy(orgs: list[tuple[OrgData, int]], *, now: datetime, seed: int = 1)
             [table, table],
         )
         indexes = cur.fetchall()
+        # Statistics targets the migrations set on index columns (pg_indexes' definitions omit them).
+        cur.execute(
+            "SELECT c.relname, a.attnum, a.attstattarget FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_index i ON i.indexrelid = c.oid WHERE i.indrelid = %s::regclass AND a.attstattarget >= 0",
+            [table],
+        )
+        targets = cur.fetchall()
         for name, _ in indexes:
             cur.execute(f'DROP INDEX "{name}"')
         with cur.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
@@ -216,6 +223,8 @@ def posts_copy(orgs: list[tuple[OrgData, int]], *, now: datetime, seed: int = 1)
                 org.posts += count
         for _, definition in indexes:
             cur.execute(definition)
+        for name, column, target in targets:
+            cur.execute(f'ALTER INDEX "{name}" ALTER COLUMN {column} SET STATISTICS {target}')
         # As autovacuum would have by the time such a table serves requests: statistics, and the
         # visibility map that lets a capped count be an index-only scan.
         cur.execute(f'VACUUM (ANALYZE) "{table}"')
