@@ -41,16 +41,19 @@ def columns(model: type[Model], alias: str | None = None) -> str:
     return ", ".join(prefix + quote(field.column) for field in model._meta.concrete_fields)
 
 
+def _field_converters(model: type[Model], field, connection) -> tuple:
+    """A field's column and the database converters a query applies to its values."""
+    column = field.get_col(model._meta.db_table)
+    return column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+
+
 @cache
 def _converters(model: type[Model], using: str) -> tuple[tuple[str, ...], tuple]:
     """The model's attnames, and per concrete field its column and database converters (fixed per
     model and database: found once per process, as a query's compiler finds them once per query)."""
-    connection = connections[using]
-    steps = []
-    for field in model._meta.concrete_fields:
-        column = field.get_col(model._meta.db_table)
-        steps.append((column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))))
-    return tuple(field.attname for field in model._meta.concrete_fields), tuple(steps)
+    fields = model._meta.concrete_fields
+    steps = tuple(_field_converters(model, field, connections[using]) for field in fields)
+    return tuple(field.attname for field in fields), steps
 
 
 def instance_from_row(model: type[Model], values, using: str = "default") -> Model:
@@ -82,7 +85,7 @@ def db_values(model: type[Model], using: str = "default", **values) -> tuple:
 def value_from_db(model: type[Model], field: str, value, using: str = "default"):
     """A value a hand-written statement read from `field`'s column, converted as a query would."""
     connection = connections[using]
-    column = model._meta.get_field(field).get_col(model._meta.db_table)
-    for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+    column, converters = _field_converters(model, model._meta.get_field(field), connection)
+    for converter in converters:
         value = converter(value, column, connection)
     return value
