@@ -10,8 +10,8 @@ error means for the post is decided once, by its kind:
 - UNCONFIRMED: failed, asking a person to check the platform (never retried blindly);
 - AUTH: failed, and the account needs reconnecting (if it still holds the refused tokens);
 - PERMANENT: failed.
-Missed posts (due longer ago than the tolerance) are failed in bulk, one statement per tick
-(`posts_settle_missed`).
+Missed posts (due longer ago than the tolerance) are failed in bulk, all of them each tick, a
+batch per statement (`posts_settle_missed`).
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ MAX_RATE_LIMIT_WAITS = 20
 MAX_LEASE_RECOVERIES = 3
 LEASE_EXPIRED = "lease_expired"
 MISSED = "missed"
-MISSED_BATCH_SIZE = 1000  # missed posts failed in bulk per dispatch tick (posts_settle_missed)
+MISSED_BATCH_SIZE = 1000  # missed posts failed per UPDATE (posts_settle_missed)
 # Our own database dropped before the platform was called: nothing was sent, and the post is handed
 # out again at once without using a retry (still due from when it was due, so an outage that lasts
 # makes it missed, not late).
@@ -212,9 +212,10 @@ def attempt_record_claim_lost(*, attempt: PublishAttempt, now: datetime | None =
 
 
 def posts_settle_missed(*, now: datetime | None = None, post_ids: list[int] | None = None) -> int:
-    """Fail, in one UPDATE, the scheduled posts due longer ago than PUBLISH_MISSED_TOLERANCE_SECONDS
-    (error_code `missed`): those of `post_ids`, or else the oldest MISSED_BATCH_SIZE (a longer
-    backlog takes a few ticks). Returns how many were failed.
+    """Fail the scheduled posts due longer ago than PUBLISH_MISSED_TOLERANCE_SECONDS (error_code
+    `missed`): those of `post_ids` (one UPDATE), or else all of them, oldest first, a
+    MISSED_BATCH_SIZE batch per UPDATE, so a backlog after an outage is settled within one tick and
+    posts still in time never wait behind it. Returns how many were failed.
 
     Lateness counts from `next_attempt_at`, when the post was last due: its scheduled time, or the
     end of a wait the platform asked for (a retry backoff, a rate-limit window), which is never
@@ -224,18 +225,27 @@ def posts_settle_missed(*, now: datetime | None = None, post_ids: list[int] | No
     tolerance = settings.PUBLISH_MISSED_TOLERANCE_SECONDS
     posts = ScheduledPost.objects.filter(next_attempt_at__lt=now - timedelta(seconds=tolerance))
     if post_ids is not None:
-        posts = posts.filter(pk__in=post_ids)
+        count = _fail_missed(posts.filter(pk__in=post_ids), tolerance=tolerance)
     else:
-        # The oldest MISSED_BATCH_SIZE a tick, read first through post_due_idx, which stops at the
-        # first post still in time (a tick with none missed writes nothing). In one UPDATE the
-        # planner, which takes due times to be independent of the status, expects most scheduled
-        # posts to be missed and reads every one of them on every tick (111 ms at 134k scheduled
-        # posts; bench/README.md, dispatch tick). The UPDATE re-checks both conditions.
-        ids = list(posts.filter(status=Status.SCHEDULED).order_by("next_attempt_at").values_list("pk", flat=True)[:MISSED_BATCH_SIZE])
-        if not ids:
-            return 0
-        posts = posts.filter(pk__in=ids)
-    count = transition_all(
+        # Each batch is read first through post_due_idx, which stops at the first post still in
+        # time (a tick with none missed is one read and no write). As one UPDATE, the planner (taking
+        # due times to be independent of the status) expected most scheduled posts to be missed
+        # and read every one of them on every tick (111 ms at 134k scheduled posts; bench/README.md,
+        # dispatch tick). The UPDATE re-checks both conditions.
+        count = 0
+        while True:
+            ids = list(posts.filter(status=Status.SCHEDULED).order_by("next_attempt_at").values_list("pk", flat=True)[:MISSED_BATCH_SIZE])
+            failed = _fail_missed(posts.filter(pk__in=ids), tolerance=tolerance) if ids else 0
+            count += failed
+            if len(ids) < MISSED_BATCH_SIZE or not failed:
+                break
+    if count:
+        logger.warning("Failed %d missed post(s) (due over %d s ago)", count, tolerance)
+    return count
+
+
+def _fail_missed(posts, *, tolerance: int) -> int:
+    return transition_all(
         posts, current=Status.SCHEDULED, to=Status.FAILED,
         error_code=MISSED,
         error_message=(
@@ -244,9 +254,6 @@ def posts_settle_missed(*, now: datetime | None = None, post_ids: list[int] | No
         ),
         dispatched_at=None, claim_token=None, heartbeat_at=None,
     )
-    if count:
-        logger.warning("Failed %d missed post(s) (due over %d s ago)", count, tolerance)
-    return count
 
 
 def duration_text(seconds: float) -> str:

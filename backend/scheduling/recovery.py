@@ -15,7 +15,7 @@ Each recovery finishes the interrupted attempt (or records one) with the outcome
 
 Missed posts. After an outage (beat or workers down) a post due more than
 PUBLISH_MISSED_TOLERANCE_SECONDS ago is failed with error_code `missed` instead of being published
-late: in bulk, one statement per tick (`outcomes.posts_settle_missed`), and by the claim itself,
+late: in bulk, all of them each tick (`outcomes.posts_settle_missed`), and by the claim itself,
 which refuses a post past the tolerance (so a worker holding a stale message cannot publish it).
 """
 from __future__ import annotations
@@ -60,7 +60,7 @@ def missed_posts(*, now: datetime | None = None):
 
 
 def posts_fail_missed(*, now: datetime | None = None) -> int:
-    """Fail every post missed beyond the tolerance, in one statement. Returns how many."""
+    """Fail every post missed beyond the tolerance, in bulk (outcomes.posts_settle_missed). Returns how many."""
     return posts_settle_missed(now=now)
 
 

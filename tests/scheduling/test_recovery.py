@@ -151,17 +151,15 @@ def test_posts_missed_beyond_the_tolerance_fail_and_recent_ones_publish(make_pos
     assert retried.status == S.POSTED
 
 
-def test_missed_posts_are_failed_in_bulk_oldest_first_a_batch_per_tick(make_post, django_assert_max_num_queries, monkeypatch):
+def test_missed_posts_are_all_failed_in_one_tick_a_batch_per_statement(make_post, django_assert_max_num_queries, monkeypatch):
     from backend.scheduling import outcomes
 
     monkeypatch.setattr(outcomes, "MISSED_BATCH_SIZE", 100)
     ids = [make_post(due_in=timedelta(hours=-3) + timedelta(seconds=n)).pk for n in range(150)]
     in_time = make_post(due_in=timedelta(minutes=-30))
-    with django_assert_max_num_queries(2):  # the oldest 100 read through post_due_idx, then one UPDATE
-        assert outcomes.posts_settle_missed() == 100
-    assert set(ScheduledPost.objects.filter(pk__in=ids[:100]).values_list("status", "error_code")) == {(S.FAILED, "missed")}
-    assert set(ScheduledPost.objects.filter(pk__in=ids[100:]).values_list("status", flat=True)) == {S.SCHEDULED}
-    assert outcomes.posts_settle_missed() == 50  # the next tick
+    with django_assert_max_num_queries(4):  # two batches: each read through post_due_idx, then one UPDATE
+        assert outcomes.posts_settle_missed() == 150
+    assert set(ScheduledPost.objects.filter(pk__in=ids).values_list("status", "error_code")) == {(S.FAILED, "missed")}
     with django_assert_max_num_queries(1):  # nothing missed: one read, no write
         assert outcomes.posts_settle_missed() == 0
     in_time.refresh_from_db()
