@@ -348,7 +348,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "backend.social.models.VideoFitJob.Status"},  # poster and video-fit jobs: one enum
+    "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "backend.core.models.BackgroundJob.Status"},  # poster and video-fit jobs: one enum
     # OpenAPI 3.1: nullable references are `oneOf: [{$ref}, {type: null}]` (3.0 has no valid way).
     "OAS_VERSION": "3.1.0",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "backend.core.schema.postprocess"],

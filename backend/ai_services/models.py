@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from backend.core.models import BackgroundJob
+
 
 class Operation(models.TextChoices):
     CAPTION = "caption", "Caption"
@@ -64,20 +66,13 @@ class UsageEvent(models.Model):
         return f"{self.operation} {self.outcome} ({self.organization_id})"
 
 
-class GenerationJob(models.Model):
+class GenerationJob(BackgroundJob):
     class Kind(models.TextChoices):
         POSTER = "poster", "Poster"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="generation_jobs")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.POSTER)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     input = models.JSONField(default=dict, help_text="The validated request (no secrets, no image bytes).")
     product_asset = models.ForeignKey(
         "assets.MediaAsset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -85,13 +80,6 @@ class GenerationJob(models.Model):
     )
     usage_event = models.ForeignKey(UsageEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     result = models.JSONField(null=True, blank=True)
-    error = models.JSONField(null=True, blank=True, help_text='{"detail", "code"} when the job failed.')
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.kind} job {self.pk} ({self.status})"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from backend.core.fields import EncryptedTextField
+from backend.core.models import BackgroundJob
 
 
 class SocialAccount(models.Model):
@@ -123,15 +124,9 @@ class OAuthState(models.Model):
         return f"OAuth {self.platform} for organization {self.organization_id}"
 
 
-class VideoFitJob(models.Model):
+class VideoFitJob(BackgroundJob):
     """A background auto-fit of a video for one platform (backend/social/videofits.py): its
     progress, and the fitted rendition added to the media library when it succeeds."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
 
     class Mode(models.TextChoices):
         PAD = "pad", "Pad (keep the whole picture)"
@@ -142,17 +137,9 @@ class VideoFitJob(models.Model):
     platform = models.CharField(max_length=32)
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.PAD)
     trim = models.BooleanField(default=False, help_text="May the video be cut to the platform's longest duration?")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.FloatField(default=0.0, help_text="0 to 1.")
     result = models.ForeignKey("assets.MediaAsset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    error = models.JSONField(null=True, blank=True, help_text='{"detail", "code"} when the job failed.')
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"video fit {self.pk} for {self.platform} ({self.status})"
